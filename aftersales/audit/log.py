@@ -1,0 +1,40 @@
+"""Write audit entries. Every action calls ``record`` inside its transaction."""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from django.db import models
+
+from aftersales.audit.models import AuditEntry
+from aftersales.core import clock
+from aftersales.core.logging import request_id_var
+
+# Set by the web layer for the duration of a request so actions need not pass it around.
+client_ip_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_ip", default=None)
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    actor_user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEntry.objects.create(
+        at=clock.now(),
+        actor=actor_user,
+        actor_label=actor_user.get_username() if actor_user else "system",
+        ip=ip or client_ip_var.get(),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_label=str(obj)[:200] if obj is not None else "",
+        before=before or {},
+        after=after or {},
+        request_id=request_id_var.get() if request_id_var.get() != "-" else "",
+    )

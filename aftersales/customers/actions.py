@@ -1,0 +1,73 @@
+"""Writes to customers and contacts: validated, audited, one transaction each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from aftersales.audit.log import record as audit
+from aftersales.core import clock
+from aftersales.core.access import require_write
+from aftersales.customers.models import Contact, Customer, normalise_phone
+
+_CUSTOMER_FIELDS = ("code", "name", "parent", "tier", "status", "timezone", "language", "account_manager", "notes")
+_CONTACT_FIELDS = ("name", "email", "phone", "im_handles", "language", "is_primary")
+
+
+def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    data = model_to_dict(obj, fields=fields)
+    return {key: (value if isinstance(value, str | int | bool | dict | type(None)) else str(value)) for key, value in data.items()}
+
+
+def save_customer(*, actor: Any, customer: Customer | None = None, products: Any = None, **values: Any) -> Customer:
+    """Create (``customer`` None) or update a customer; validates the hierarchy (no cycles)."""
+    if actor is not None:
+        require_write(actor)
+    now = clock.now()
+    with transaction.atomic():
+        is_new = customer is None
+        if customer is None:
+            customer = Customer(created_at=now)
+            before: dict[str, Any] = {}
+        else:
+            before = _snapshot(customer, _CUSTOMER_FIELDS)
+        for key, value in values.items():
+            if key not in _CUSTOMER_FIELDS:
+                raise TypeError(f"unknown customer field {key}")
+            setattr(customer, key, value)
+        customer.updated_at = now
+        customer.full_clean()
+        customer.save()
+        if products is not None:
+            customer.products.set(products)
+        audit(actor=actor, action="customer.create" if is_new else "customer.update", obj=customer,
+              before=before, after=_snapshot(customer, _CUSTOMER_FIELDS))
+    return customer
+
+
+def save_contact(*, actor: Any, customer: Customer, contact: Contact | None = None, **values: Any) -> Contact:
+    """Create or update a contact; the phone number is stored in E.164. One primary per customer."""
+    if actor is not None:
+        require_write(actor)
+    if "phone" in values and values["phone"]:
+        values["phone"] = normalise_phone(values["phone"])
+    with transaction.atomic():
+        is_new = contact is None
+        if contact is None:
+            contact = Contact(customer=customer, created_at=clock.now())
+            before: dict[str, Any] = {}
+        else:
+            before = _snapshot(contact, _CONTACT_FIELDS)
+        for key, value in values.items():
+            if key not in _CONTACT_FIELDS:
+                raise TypeError(f"unknown contact field {key}")
+            setattr(contact, key, value)
+        contact.full_clean()
+        contact.save()
+        if contact.is_primary:
+            Contact.objects.filter(customer=customer, is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
+        audit(actor=actor, action="contact.create" if is_new else "contact.update", obj=contact,
+              before=before, after=_snapshot(contact, _CONTACT_FIELDS))
+    return contact

@@ -1,0 +1,515 @@
+"""Every write to a ticket. Views, the API, mail, the importer and monitors call these.
+
+Each action takes keyword-only arguments, runs in one transaction, writes its timeline
+event and an audit entry, and runs side effects (listeners registered by other apps)
+only after the transaction commits. Bad input raises ``TicketActionError`` with a message
+meant for the person who asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import mimetypes
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aftersales.audit.log import record as audit
+from aftersales.core import clock
+from aftersales.core.access import can_write
+from aftersales.core.models import next_values
+from aftersales.customers.models import Contact, Customer
+from aftersales.people.models import Team
+from aftersales.tickets import events
+from aftersales.tickets.models import (
+    DONE_STATUSES,
+    Attachment,
+    Category,
+    Channel,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
+
+logger = logging.getLogger(__name__)
+
+# File types never accepted as attachments: they run when opened.
+DANGEROUS_EXTENSIONS = frozenset(
+    ".exe .com .bat .cmd .scr .pif .msi .msp .vbs .vbe .js .jse .wsf .wsh .ps1 .psm1 .hta .cpl .jar .lnk .reg .dll"
+    .split()
+)
+
+
+class TicketActionError(ValidationError):
+    """An action was refused; the message says why, for the person who asked."""
+
+
+# --- Listeners: how other apps (SLA, notifications, search) hear about changes -----------
+TicketListener = Callable[[Ticket, str], None]
+_listeners: list[TicketListener] = []
+
+
+def register_listener(listener: TicketListener) -> None:
+    """Call ``listener(ticket, what)`` after each committed change. ``what`` names the action."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _after_commit(ticket: Ticket, what: str) -> None:
+    def run() -> None:
+        for listener in list(_listeners):
+            try:
+                listener(ticket, what)
+            except Exception:  # one broken listener must not hide the change from others
+                logger.exception("ticket listener %r failed for %s", listener, ticket.ref)
+
+    transaction.on_commit(run)
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock so concurrent actions serialise."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _save(ticket: Ticket, *fields: str) -> None:
+    ticket.updated_at = clock.now()
+    ticket.save(update_fields=[*fields, "updated_at"])
+
+
+def _require_agent(user: Any, *, label: str) -> None:
+    if user is not None and not can_write(user):
+        raise TicketActionError(_("%(name)s is not an agent and cannot %(what)s.") % {"name": user, "what": label})
+
+
+def _validate_attachments(files: Sequence[Any]) -> None:
+    limit = settings.ATTACHMENT_MAX_BYTES
+    for upload in files:
+        name = PurePath(upload.name or "").name
+        if PurePath(name.lower()).suffix in DANGEROUS_EXTENSIONS:
+            raise TicketActionError(_("“%(name)s” is a program file and cannot be attached.") % {"name": name})
+        if upload.size > limit:
+            raise TicketActionError(
+                _("“%(name)s” is %(size)d MB; attachments may be at most %(limit)d MB.")
+                % {"name": name, "size": upload.size // 1_048_576, "limit": limit // 1_048_576}
+            )
+
+
+def _store_attachments(message: Message, files: Sequence[Any]) -> None:
+    for upload in files:
+        name = PurePath(upload.name or "attachment").name[:200] or "attachment"
+        content_type = getattr(upload, "content_type", None) or mimetypes.guess_type(name)[0]
+        attachment = Attachment(
+            message=message, filename=name, content_type=content_type or "application/octet-stream", size=upload.size
+        )
+        attachment.file.save(name, File(upload), save=False)
+        attachment.save()
+
+
+def _normalise_tags(names: Iterable[str]) -> list[str]:
+    cleaned = {name.strip().lower()[:50] for name in names if name and name.strip()}
+    return sorted(cleaned)
+
+
+def _set_tag_names(ticket: Ticket, names: list[str]) -> None:
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=name) for name in names if name not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+    ticket.tags.set(existing.values())
+
+
+def _check_contact(customer: Customer | None, contact: Contact | None) -> None:
+    if contact is not None and (customer is None or contact.customer_id != customer.pk):
+        raise TicketActionError(_("%(contact)s is not a contact of this customer.") % {"contact": contact})
+
+
+# --- Opening -------------------------------------------------------------------------------
+def open_ticket(
+    *,
+    subject: str,
+    channel: str,
+    actor: Any = None,
+    description: str = "",
+    customer: Customer | None = None,
+    contact: Contact | None = None,
+    category: Category | None = None,
+    priority: int = Priority.P3,
+    owner: Any = None,
+    team: Team | None = None,
+    tags: Iterable[str] = (),
+    from_customer: bool = True,
+    imported_at: dt.datetime | None = None,
+    source_kind: str = "",
+    source_ref: str = "",
+) -> Ticket:
+    """Open a ticket. ``customer`` may be unknown (the ticket then waits in "needs a customer").
+
+    ``from_customer`` says the customer raised it (starts the customer-message clock);
+    monitoring alerts pass False. Only the importer passes ``imported_at``: the original
+    time from an old log, marked imported.
+    """
+    subject = (subject or "").strip()
+    if not subject:
+        raise TicketActionError(_("A ticket needs a subject."))
+    if channel not in Channel.values:
+        raise TicketActionError(_("Unknown channel “%(channel)s”.") % {"channel": channel})
+    if priority not in Priority.values:
+        raise TicketActionError(_("Priority must be P1 to P4."))
+    if contact is not None and customer is None:
+        customer = contact.customer
+    _check_contact(customer, contact)
+    _require_agent(owner, label=_("own tickets"))
+    now = clock.now()
+    created_at = imported_at or now
+    with transaction.atomic():
+        number = next_values("ticket_ref")[0]
+        ticket = Ticket.objects.create(
+            number=number,
+            ref=Ticket.format_ref(number),
+            subject=subject[:255],
+            description=description,
+            customer=customer,
+            contact=contact,
+            category=category,
+            priority=priority,
+            channel=channel,
+            status=Status.OPEN if owner is not None else Status.NEW,
+            owner=owner,
+            team=team,
+            created_at=created_at,
+            updated_at=now,
+            last_customer_message_at=created_at if from_customer else None,
+            imported=imported_at is not None,
+            source_kind=source_kind,
+            source_ref=source_ref,
+        )
+        if tags:
+            _set_tag_names(ticket, _normalise_tags(tags))
+        events.created(ticket, actor)
+        audit(actor=actor, action="ticket.open", obj=ticket, after={"ref": ticket.ref, "channel": channel})
+        _after_commit(ticket, "opened")
+    return ticket
+
+
+# --- Messages ------------------------------------------------------------------------------
+def record_reply(
+    *,
+    ticket: Ticket,
+    body: str,
+    actor: Any,
+    attachments: Sequence[Any] = (),
+    channel: str | None = None,
+    status: str | None = None,
+) -> Message:
+    """An agent's public reply. Stamps the first response; a new ticket becomes open."""
+    _require_agent(actor, label=_("reply"))
+    return _add_message(ticket=ticket, body=body, actor=actor, kind=MessageKind.OUTBOUND,
+                        attachments=attachments, channel=channel, status=status)
+
+
+def add_note(*, ticket: Ticket, body: str, actor: Any, attachments: Sequence[Any] = ()) -> Message:
+    """An internal note: seen by agents only; no clock changes."""
+    _require_agent(actor, label=_("add notes"))
+    return _add_message(ticket=ticket, body=body, actor=actor, kind=MessageKind.NOTE, attachments=attachments)
+
+
+def record_customer_message(
+    *,
+    ticket: Ticket,
+    body: str,
+    channel: str,
+    contact: Contact | None = None,
+    attachments: Sequence[Any] = (),
+    external_id: str = "",
+    body_html: str = "",
+) -> Message:
+    """A message from the customer. Reopens a ticket that was waiting on them or resolved."""
+    return _add_message(ticket=ticket, body=body, actor=None, kind=MessageKind.INBOUND, contact=contact,
+                        attachments=attachments, channel=channel, external_id=external_id, body_html=body_html)
+
+
+def _add_message(
+    *,
+    ticket: Ticket,
+    body: str,
+    actor: Any,
+    kind: str,
+    attachments: Sequence[Any] = (),
+    channel: str | None = None,
+    status: str | None = None,
+    contact: Contact | None = None,
+    external_id: str = "",
+    body_html: str = "",
+) -> Message:
+    body = (body or "").strip()
+    if not body and not attachments:
+        raise TicketActionError(_("Write something or attach a file."))
+    _validate_attachments(attachments)
+    if status is not None and status not in Status.values:
+        raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": status})
+    now = clock.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.merged_into_id is not None:
+            raise TicketActionError(_("This ticket was merged into %(ref)s; write there.") % {"ref": ticket.merged_into.ref})  # type: ignore[union-attr]
+        message = Message.objects.create(
+            ticket=ticket,
+            kind=kind,
+            author_user=actor if getattr(actor, "is_authenticated", False) else None,
+            author_contact=contact,
+            channel=channel or ticket.channel,
+            body=body,
+            body_html=body_html,
+            external_id=external_id,
+            created_at=now,
+        )
+        _store_attachments(message, attachments)
+        fields: list[str] = []
+        new_status = status
+        if kind == MessageKind.OUTBOUND:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = now
+                fields.append("first_response_at")
+            if new_status is None and ticket.status == Status.NEW:
+                new_status = Status.OPEN
+        elif kind == MessageKind.INBOUND:
+            ticket.last_customer_message_at = now
+            fields.append("last_customer_message_at")
+            if ticket.status in (Status.WAITING_CUSTOMER, Status.RESOLVED):
+                new_status = Status.OPEN
+        if new_status is not None and new_status != ticket.status:
+            fields += _apply_status(ticket, new_status, actor, reason=_("customer replied") if kind == MessageKind.INBOUND else "")
+        _save(ticket, *fields)
+        audit(actor=actor, action=f"ticket.message.{kind}", obj=ticket, after={"message": message.pk})
+        _after_commit(ticket, {"in": "customer_message", "out": "replied", "note": "noted"}[kind])
+    return message
+
+
+# --- Status --------------------------------------------------------------------------------
+def _apply_status(ticket: Ticket, new: str, actor: Any, reason: str = "") -> list[str]:
+    """Move ``ticket`` to ``new`` in memory, stamping times; returns the changed fields."""
+    old = ticket.status
+    now = clock.now()
+    ticket.status = new
+    fields = ["status"]
+    if new == Status.RESOLVED:
+        ticket.resolved_at = now
+        fields.append("resolved_at")
+    elif new == Status.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+        if ticket.resolved_at is None:
+            ticket.resolved_at = now
+            fields.append("resolved_at")
+    elif old in DONE_STATUSES:  # reopened
+        ticket.resolved_at = None
+        ticket.closed_at = None
+        fields += ["resolved_at", "closed_at"]
+    events.status_changed(ticket, actor, old, new, reason)
+    return fields
+
+
+def change_status(*, ticket: Ticket, status: str, actor: Any, reason: str = "") -> TicketEvent | None:
+    """Set the status; resolving and closing stamp their times, reopening clears them."""
+    _require_agent(actor, label=_("change tickets"))
+    if status not in Status.values:
+        raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": status})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if status == ticket.status:
+            return None
+        if status == Status.NEW:
+            raise TicketActionError(_("A ticket cannot go back to New."))
+        if ticket.merged_into_id is not None:
+            raise TicketActionError(_("This ticket was merged; change %(ref)s instead.") % {"ref": ticket.merged_into.ref})  # type: ignore[union-attr]
+        old = ticket.status
+        fields = _apply_status(ticket, status, actor, reason)
+        _save(ticket, *fields)
+        audit(actor=actor, action="ticket.status", obj=ticket, before={"status": old}, after={"status": status})
+        _after_commit(ticket, "status")
+    return ticket.events.order_by("-id").first()
+
+
+# --- Ownership -----------------------------------------------------------------------------
+def assign_ticket(*, ticket: Ticket, owner: Any, actor: Any, team: Team | None | bool = False) -> TicketEvent | None:
+    """Give the ticket to ``owner`` (None unassigns). ``team`` changes the team too unless False.
+
+    A new ticket that gets an owner becomes open.
+    """
+    _require_agent(actor, label=_("assign tickets"))
+    if owner is not None and not can_write(owner):
+        raise TicketActionError(_("%(name)s is not an agent and cannot own tickets.") % {"name": owner})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        fields: list[str] = []
+        event = None
+        if team is not False and team != ticket.team:
+            events.team_changed(ticket, actor, ticket.team, team)
+            ticket.team = team  # type: ignore[assignment]
+            fields.append("team")
+        if owner != ticket.owner:
+            old_owner = ticket.owner
+            event = events.owner_changed(ticket, actor, old_owner, owner)
+            ticket.owner = owner
+            fields.append("owner")
+            if owner is not None and ticket.status == Status.NEW:
+                fields += _apply_status(ticket, Status.OPEN, actor)
+            audit(actor=actor, action="ticket.assign", obj=ticket,
+                  before={"owner": old_owner.pk if old_owner else None}, after={"owner": owner.pk if owner else None})
+        if fields:
+            _save(ticket, *fields)
+            _after_commit(ticket, "assigned")
+    return event
+
+
+# --- Properties ----------------------------------------------------------------------------
+_UNSET: Any = object()
+
+
+def update_ticket(
+    *,
+    ticket: Ticket,
+    actor: Any,
+    subject: str = _UNSET,
+    priority: int = _UNSET,
+    category: Category | None = _UNSET,
+    tags: Iterable[str] = _UNSET,
+) -> list[TicketEvent]:
+    """Change properties; one timeline event per field that actually changed."""
+    _require_agent(actor, label=_("change tickets"))
+    changed: list[TicketEvent] = []
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        fields: list[str] = []
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if subject is not _UNSET:
+            subject = subject.strip()[:255]
+            if not subject:
+                raise TicketActionError(_("A ticket needs a subject."))
+            if subject != ticket.subject:
+                changed.append(events.subject_changed(ticket, actor, ticket.subject, subject))
+                before["subject"], after["subject"] = ticket.subject, subject
+                ticket.subject = subject
+                fields.append("subject")
+        if priority is not _UNSET:
+            if priority not in Priority.values:
+                raise TicketActionError(_("Priority must be P1 to P4."))
+            if priority != ticket.priority:
+                changed.append(events.priority_changed(ticket, actor, ticket.priority, priority))
+                before["priority"], after["priority"] = ticket.priority, priority
+                ticket.priority = priority
+                fields.append("priority")
+        if category is not _UNSET and category != ticket.category:
+            changed.append(events.category_changed(ticket, actor, ticket.category, category))
+            before["category"] = ticket.category.code if ticket.category else None
+            after["category"] = category.code if category else None
+            ticket.category = category
+            fields.append("category")
+        if tags is not _UNSET:
+            new_tags = _normalise_tags(tags)
+            old_tags = sorted(ticket.tags.values_list("name", flat=True))
+            if new_tags != old_tags:
+                _set_tag_names(ticket, new_tags)
+                changed.append(events.tags_changed(ticket, actor, old_tags, new_tags))
+                before["tags"], after["tags"] = old_tags, new_tags
+        if changed:
+            _save(ticket, *fields)
+            audit(actor=actor, action="ticket.update", obj=ticket, before=before, after=after)
+            _after_commit(ticket, "updated")
+    return changed
+
+
+def set_customer(*, ticket: Ticket, customer: Customer | None, actor: Any, contact: Contact | None = None) -> TicketEvent | None:
+    """Say whose ticket this is (takes it out of the "needs a customer" queue)."""
+    _require_agent(actor, label=_("change tickets"))
+    _check_contact(customer, contact)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if customer == ticket.customer and contact == ticket.contact:
+            return None
+        event = events.customer_set(ticket, actor, ticket.customer, customer)
+        audit(actor=actor, action="ticket.customer", obj=ticket,
+              before={"customer": ticket.customer_id}, after={"customer": customer.pk if customer else None})
+        ticket.customer = customer
+        ticket.contact = contact
+        _save(ticket, "customer", "contact")
+        _after_commit(ticket, "customer")
+    return event
+
+
+# --- Merge and link ------------------------------------------------------------------------
+def merge_tickets(*, source: Ticket, target: Ticket, actor: Any) -> Ticket:
+    """Fold ``source`` into ``target``: its messages move over, it closes and points at the target."""
+    _require_agent(actor, label=_("merge tickets"))
+    if source.pk == target.pk:
+        raise TicketActionError(_("A ticket cannot be merged into itself."))
+    with transaction.atomic():
+        first, second = sorted([source, target], key=lambda t: t.pk)  # lock in a fixed order: no deadlock
+        _lock(first)
+        _lock(second)
+        source.refresh_from_db()
+        target.refresh_from_db()
+        if source.merged_into_id is not None:
+            raise TicketActionError(_("%(ref)s was already merged.") % {"ref": source.ref})
+        if target.merged_into_id is not None:
+            raise TicketActionError(_("%(ref)s was itself merged; merge into %(into)s instead.")
+                                    % {"ref": target.ref, "into": target.merged_into.ref})  # type: ignore[union-attr]
+        moved = Message.objects.filter(ticket=source).update(ticket=target)
+        if source.description:
+            Message.objects.create(
+                ticket=target, kind=MessageKind.NOTE, author_user=None, channel=source.channel,
+                body=_("Merged from %(ref)s: %(subject)s\n\n%(description)s")
+                % {"ref": source.ref, "subject": source.subject, "description": source.description},
+                created_at=clock.now(),
+            )
+        events.merged(source, actor, source=source, target=target)
+        events.merged(target, actor, source=source, target=target)
+        source.merged_into = target
+        fields = ["merged_into"]
+        if source.status != Status.CLOSED:
+            fields += _apply_status(source, Status.CLOSED, actor, reason=_("merged into %(ref)s") % {"ref": target.ref})
+        _save(source, *fields)
+        for stamp in ("last_customer_message_at",):
+            theirs = getattr(source, stamp)
+            if theirs and (getattr(target, stamp) is None or theirs > getattr(target, stamp)):
+                setattr(target, stamp, theirs)
+        _save(target, "last_customer_message_at")
+        audit(actor=actor, action="ticket.merge", obj=target, before={"source": source.ref},
+              after={"target": target.ref, "messages_moved": moved})
+        _after_commit(source, "merged")
+        _after_commit(target, "merged")
+    return target
+
+
+def link_tickets(*, ticket: Ticket, other: Ticket, actor: Any) -> TicketLink:
+    """Mark two tickets as related; shown on both; linking twice is harmless."""
+    _require_agent(actor, label=_("link tickets"))
+    if ticket.pk == other.pk:
+        raise TicketActionError(_("A ticket cannot be linked to itself."))
+    with transaction.atomic():
+        existing = TicketLink.objects.filter(from_ticket=ticket, to_ticket=other).first() or TicketLink.objects.filter(
+            from_ticket=other, to_ticket=ticket
+        ).first()
+        if existing is not None:
+            return existing
+        link = TicketLink.objects.create(from_ticket=ticket, to_ticket=other, created_at=clock.now(),
+                                         created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        events.linked(ticket, actor, other)
+        events.linked(other, actor, ticket)
+        audit(actor=actor, action="ticket.link", obj=ticket, after={"other": other.ref})
+        _after_commit(ticket, "linked")
+    return link

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TicketsConfig(AppConfig):
+    name = "aftersales.tickets"
+    label = "tickets"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,79 @@
+"""One constructor per timeline event kind (the only code that creates TicketEvent rows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aftersales.core import clock
+from aftersales.tickets.models import EventKind, Ticket, TicketEvent
+
+
+def _event(ticket: Ticket, kind: str, actor: Any, before: dict[str, Any], after: dict[str, Any], reason: str = "",
+           at: Any = None) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=at or clock.now(),
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def user_ref(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    profile = getattr(user, "agent_profile", None)
+    return {"id": user.pk, "name": profile.display_name if profile else user.get_username()}
+
+
+def created(ticket: Ticket, actor: Any) -> TicketEvent:
+    return _event(ticket, EventKind.CREATED, actor, {}, {"channel": ticket.channel, "status": ticket.status},
+                  at=ticket.created_at)
+
+
+def status_changed(ticket: Ticket, actor: Any, old: str, new: str, reason: str = "") -> TicketEvent:
+    return _event(ticket, EventKind.STATUS, actor, {"status": old}, {"status": new}, reason)
+
+
+def owner_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent:
+    return _event(ticket, EventKind.OWNER, actor, {"owner": user_ref(old)}, {"owner": user_ref(new)})
+
+
+def team_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent:
+    return _event(ticket, EventKind.TEAM, actor, {"team": old.name if old else None}, {"team": new.name if new else None})
+
+
+def category_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent:
+    def ref(category: Any) -> dict[str, Any] | None:
+        return {"code": category.code, "en": category.name_en, "zh": category.name_zh} if category else None
+
+    return _event(ticket, EventKind.CATEGORY, actor, {"category": ref(old)}, {"category": ref(new)})
+
+
+def priority_changed(ticket: Ticket, actor: Any, old: int, new: int) -> TicketEvent:
+    return _event(ticket, EventKind.PRIORITY, actor, {"priority": old}, {"priority": new})
+
+
+def tags_changed(ticket: Ticket, actor: Any, old: list[str], new: list[str]) -> TicketEvent:
+    return _event(ticket, EventKind.TAGS, actor, {"tags": old}, {"tags": new})
+
+
+def customer_set(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent:
+    def ref(customer: Any) -> dict[str, Any] | None:
+        return {"code": customer.code, "name": customer.name} if customer else None
+
+    return _event(ticket, EventKind.CUSTOMER, actor, {"customer": ref(old)}, {"customer": ref(new)})
+
+
+def subject_changed(ticket: Ticket, actor: Any, old: str, new: str) -> TicketEvent:
+    return _event(ticket, EventKind.SUBJECT, actor, {"subject": old}, {"subject": new})
+
+
+def merged(ticket: Ticket, actor: Any, *, source: Ticket, target: Ticket) -> TicketEvent:
+    return _event(ticket, EventKind.MERGED, actor, {"source": source.ref}, {"target": target.ref})
+
+
+def linked(ticket: Ticket, actor: Any, other: Ticket) -> TicketEvent:
+    return _event(ticket, EventKind.LINKED, actor, {}, {"ticket": other.ref})

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("aftersales.core.urls")),
+    path("tickets/", include("aftersales.tickets.urls")),
+    path("customers/", include("aftersales.customers.urls")),
+    path("me/", include("aftersales.people.urls")),
+    path("api/v1/", include("aftersales.api.urls")),
+    path("admin/", admin.site.urls),
+]
