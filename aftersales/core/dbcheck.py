@@ -13,8 +13,12 @@ def reachable(url: str) -> bool:
     cfg = dj_database_url.parse(url)
     try:
         with psycopg.connect(
-            host=cfg["HOST"] or "127.0.0.1", port=cfg["PORT"] or 5432, user=cfg["USER"] or "postgres",
-            password=cfg["PASSWORD"] or None, dbname="postgres", connect_timeout=3,
+            host=cfg["HOST"] or "127.0.0.1",
+            port=cfg["PORT"] or 5432,
+            user=cfg["USER"] or "postgres",
+            password=cfg["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
         ):
             return True
     except psycopg.Error:

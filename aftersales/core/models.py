@@ -29,3 +29,27 @@ def next_values(name: str, count: int = 1) -> range:
         Sequence.objects.filter(name=name).update(value=F("value") + count)
         last = Sequence.objects.values_list("value", flat=True).get(name=name)
     return range(last - count + 1, last + 1)
+
+
+class ScheduledRun(models.Model):
+    """One claimed slot of a periodic job (see ``aftersales.core.scheduler``).
+
+    The unique (job, slot_start) pair is the lock: whichever scheduler inserts the row first
+    enqueues the job for that slot, every other scheduler gets an IntegrityError and skips it.
+    """
+
+    job = models.CharField(max_length=100)
+    slot_start = models.DateTimeField()
+    slot_end = models.DateTimeField(db_index=True)
+    claimed_at = models.DateTimeField()
+    claimed_by = models.CharField(max_length=200, blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True)
+    # Set by tasks that report back (the heartbeat does): proves a worker ran the job.
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "slot_start"], name="core_scheduledrun_one_per_slot")]
+        ordering = ["-slot_start"]
+
+    def __str__(self) -> str:
+        return f"{self.job}@{self.slot_start.isoformat()}"

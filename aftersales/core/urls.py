@@ -1,4 +1,12 @@
 from django.urls import path
+from django.views.i18n import set_language
+
+from aftersales.core import views
 
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+]

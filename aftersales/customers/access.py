@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from aftersales.core.access import is_staff_member, require_write
 from aftersales.customers.models import Customer
-from django.db.models import QuerySet
 
 
 def customers_visible_to(user: Any) -> QuerySet[Customer]:

@@ -18,7 +18,10 @@ _CONTACT_FIELDS = ("name", "email", "phone", "im_handles", "language", "is_prima
 
 def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     data = model_to_dict(obj, fields=fields)
-    return {key: (value if isinstance(value, str | int | bool | dict | type(None)) else str(value)) for key, value in data.items()}
+    return {
+        key: (value if isinstance(value, str | int | bool | dict | type(None)) else str(value))
+        for key, value in data.items()
+    }
 
 
 def save_customer(*, actor: Any, customer: Customer | None = None, products: Any = None, **values: Any) -> Customer:
@@ -42,8 +45,13 @@ def save_customer(*, actor: Any, customer: Customer | None = None, products: Any
         customer.save()
         if products is not None:
             customer.products.set(products)
-        audit(actor=actor, action="customer.create" if is_new else "customer.update", obj=customer,
-              before=before, after=_snapshot(customer, _CUSTOMER_FIELDS))
+        audit(
+            actor=actor,
+            action="customer.create" if is_new else "customer.update",
+            obj=customer,
+            before=before,
+            after=_snapshot(customer, _CUSTOMER_FIELDS),
+        )
     return customer
 
 
@@ -51,7 +59,7 @@ def save_contact(*, actor: Any, customer: Customer, contact: Contact | None = No
     """Create or update a contact; the phone number is stored in E.164. One primary per customer."""
     if actor is not None:
         require_write(actor)
-    if "phone" in values and values["phone"]:
+    if values.get("phone"):
         values["phone"] = normalise_phone(values["phone"])
     with transaction.atomic():
         is_new = contact is None
@@ -68,6 +76,11 @@ def save_contact(*, actor: Any, customer: Customer, contact: Contact | None = No
         contact.save()
         if contact.is_primary:
             Contact.objects.filter(customer=customer, is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
-        audit(actor=actor, action="contact.create" if is_new else "contact.update", obj=contact,
-              before=before, after=_snapshot(contact, _CONTACT_FIELDS))
+        audit(
+            actor=actor,
+            action="contact.create" if is_new else "contact.update",
+            obj=contact,
+            before=before,
+            after=_snapshot(contact, _CONTACT_FIELDS),
+        )
     return contact

@@ -39,10 +39,16 @@ class AgentProfile(models.Model):
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     lead = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="teams_led",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teams_led",
         verbose_name=_("lead"),
     )
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name=_("members"))
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name=_("members")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -53,7 +59,7 @@ class Team(models.Model):
         return self.name
 
 
-TOKEN_PREFIX = "as_"
+TOKEN_PREFIX = "as_"  # noqa: S105 (a public prefix, not a secret)
 
 
 def hash_token(raw: str) -> str:

@@ -13,18 +13,26 @@ from aftersales.tickets import actions
 from aftersales.tickets.models import Channel, Ticket
 
 
-def make_user(username: str, *, role: str | None = "agent", display_name: str | None = None,
-              language: str = "en", password: str = "correct-horse-battery") -> User:
+def make_user(
+    username: str,
+    *,
+    role: str | None = "agent",
+    display_name: str | None = None,
+    language: str = "en",
+    password: str = "correct-horse-battery",  # noqa: S107
+) -> User:
     user = User.objects.create_user(username=username, password=password, email=f"{username}@desk.example")
     if role:
         user.groups.add(Group.objects.get(name=role))
-        AgentProfile.objects.create(user=user, display_name=display_name or username.title(), language=language,
-                                    timezone="Asia/Shanghai")
+        AgentProfile.objects.create(
+            user=user, display_name=display_name or username.title(), language=language, timezone="Asia/Shanghai"
+        )
     return user
 
 
-def make_customer(code: str = "starriver", name: str = "Starriver Tech 星河科技", *, parent: Customer | None = None,
-                  **extra: Any) -> Customer:
+def make_customer(
+    code: str = "starriver", name: str = "Starriver Tech 星河科技", *, parent: Customer | None = None, **extra: Any
+) -> Customer:
     now = clock.now()
     return Customer.objects.create(code=code, name=name, parent=parent, created_at=now, updated_at=now, **extra)
 

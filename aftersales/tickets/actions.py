@@ -47,8 +47,30 @@ logger = logging.getLogger(__name__)
 
 # File types never accepted as attachments: they run when opened.
 DANGEROUS_EXTENSIONS = frozenset(
-    ".exe .com .bat .cmd .scr .pif .msi .msp .vbs .vbe .js .jse .wsf .wsh .ps1 .psm1 .hta .cpl .jar .lnk .reg .dll"
-    .split()
+    [
+        ".exe",
+        ".com",
+        ".bat",
+        ".cmd",
+        ".scr",
+        ".pif",
+        ".msi",
+        ".msp",
+        ".vbs",
+        ".vbe",
+        ".js",
+        ".jse",
+        ".wsf",
+        ".wsh",
+        ".ps1",
+        ".psm1",
+        ".hta",
+        ".cpl",
+        ".jar",
+        ".lnk",
+        ".reg",
+        ".dll",
+    ]
 )
 
 
@@ -216,8 +238,15 @@ def record_reply(
 ) -> Message:
     """An agent's public reply. Stamps the first response; a new ticket becomes open."""
     _require_agent(actor, label=_("reply"))
-    return _add_message(ticket=ticket, body=body, actor=actor, kind=MessageKind.OUTBOUND,
-                        attachments=attachments, channel=channel, status=status)
+    return _add_message(
+        ticket=ticket,
+        body=body,
+        actor=actor,
+        kind=MessageKind.OUTBOUND,
+        attachments=attachments,
+        channel=channel,
+        status=status,
+    )
 
 
 def add_note(*, ticket: Ticket, body: str, actor: Any, attachments: Sequence[Any] = ()) -> Message:
@@ -237,8 +266,17 @@ def record_customer_message(
     body_html: str = "",
 ) -> Message:
     """A message from the customer. Reopens a ticket that was waiting on them or resolved."""
-    return _add_message(ticket=ticket, body=body, actor=None, kind=MessageKind.INBOUND, contact=contact,
-                        attachments=attachments, channel=channel, external_id=external_id, body_html=body_html)
+    return _add_message(
+        ticket=ticket,
+        body=body,
+        actor=None,
+        kind=MessageKind.INBOUND,
+        contact=contact,
+        attachments=attachments,
+        channel=channel,
+        external_id=external_id,
+        body_html=body_html,
+    )
 
 
 def _add_message(
@@ -264,7 +302,9 @@ def _add_message(
     with transaction.atomic():
         ticket = _lock(ticket)
         if ticket.merged_into_id is not None:
-            raise TicketActionError(_("This ticket was merged into %(ref)s; write there.") % {"ref": ticket.merged_into.ref})  # type: ignore[union-attr]
+            raise TicketActionError(
+                _("This ticket was merged into %(ref)s; write there.") % {"ref": ticket.merged_into.ref}
+            )  # type: ignore[union-attr]
         message = Message.objects.create(
             ticket=ticket,
             kind=kind,
@@ -291,7 +331,9 @@ def _add_message(
             if ticket.status in (Status.WAITING_CUSTOMER, Status.RESOLVED):
                 new_status = Status.OPEN
         if new_status is not None and new_status != ticket.status:
-            fields += _apply_status(ticket, new_status, actor, reason=_("customer replied") if kind == MessageKind.INBOUND else "")
+            fields += _apply_status(
+                ticket, new_status, actor, reason=_("customer replied") if kind == MessageKind.INBOUND else ""
+            )
         _save(ticket, *fields)
         audit(actor=actor, action=f"ticket.message.{kind}", obj=ticket, after={"message": message.pk})
         _after_commit(ticket, {"in": "customer_message", "out": "replied", "note": "noted"}[kind])
@@ -334,7 +376,9 @@ def change_status(*, ticket: Ticket, status: str, actor: Any, reason: str = "") 
         if status == Status.NEW:
             raise TicketActionError(_("A ticket cannot go back to New."))
         if ticket.merged_into_id is not None:
-            raise TicketActionError(_("This ticket was merged; change %(ref)s instead.") % {"ref": ticket.merged_into.ref})  # type: ignore[union-attr]
+            raise TicketActionError(
+                _("This ticket was merged; change %(ref)s instead.") % {"ref": ticket.merged_into.ref}
+            )  # type: ignore[union-attr]
         old = ticket.status
         fields = _apply_status(ticket, status, actor, reason)
         _save(ticket, *fields)
@@ -344,7 +388,7 @@ def change_status(*, ticket: Ticket, status: str, actor: Any, reason: str = "") 
 
 
 # --- Ownership -----------------------------------------------------------------------------
-def assign_ticket(*, ticket: Ticket, owner: Any, actor: Any, team: Team | None | bool = False) -> TicketEvent | None:
+def assign_ticket(*, ticket: Ticket, owner: Any, actor: Any, team: Team | bool | None = False) -> TicketEvent | None:
     """Give the ticket to ``owner`` (None unassigns). ``team`` changes the team too unless False.
 
     A new ticket that gets an owner becomes open.
@@ -367,8 +411,13 @@ def assign_ticket(*, ticket: Ticket, owner: Any, actor: Any, team: Team | None |
             fields.append("owner")
             if owner is not None and ticket.status == Status.NEW:
                 fields += _apply_status(ticket, Status.OPEN, actor)
-            audit(actor=actor, action="ticket.assign", obj=ticket,
-                  before={"owner": old_owner.pk if old_owner else None}, after={"owner": owner.pk if owner else None})
+            audit(
+                actor=actor,
+                action="ticket.assign",
+                obj=ticket,
+                before={"owner": old_owner.pk if old_owner else None},
+                after={"owner": owner.pk if owner else None},
+            )
         if fields:
             _save(ticket, *fields)
             _after_commit(ticket, "assigned")
@@ -433,7 +482,9 @@ def update_ticket(
     return changed
 
 
-def set_customer(*, ticket: Ticket, customer: Customer | None, actor: Any, contact: Contact | None = None) -> TicketEvent | None:
+def set_customer(
+    *, ticket: Ticket, customer: Customer | None, actor: Any, contact: Contact | None = None
+) -> TicketEvent | None:
     """Say whose ticket this is (takes it out of the "needs a customer" queue)."""
     _require_agent(actor, label=_("change tickets"))
     _check_contact(customer, contact)
@@ -442,8 +493,13 @@ def set_customer(*, ticket: Ticket, customer: Customer | None, actor: Any, conta
         if customer == ticket.customer and contact == ticket.contact:
             return None
         event = events.customer_set(ticket, actor, ticket.customer, customer)
-        audit(actor=actor, action="ticket.customer", obj=ticket,
-              before={"customer": ticket.customer_id}, after={"customer": customer.pk if customer else None})
+        audit(
+            actor=actor,
+            action="ticket.customer",
+            obj=ticket,
+            before={"customer": ticket.customer_id},
+            after={"customer": customer.pk if customer else None},
+        )
         ticket.customer = customer
         ticket.contact = contact
         _save(ticket, "customer", "contact")
@@ -466,12 +522,17 @@ def merge_tickets(*, source: Ticket, target: Ticket, actor: Any) -> Ticket:
         if source.merged_into_id is not None:
             raise TicketActionError(_("%(ref)s was already merged.") % {"ref": source.ref})
         if target.merged_into_id is not None:
-            raise TicketActionError(_("%(ref)s was itself merged; merge into %(into)s instead.")
-                                    % {"ref": target.ref, "into": target.merged_into.ref})  # type: ignore[union-attr]
+            raise TicketActionError(
+                _("%(ref)s was itself merged; merge into %(into)s instead.")
+                % {"ref": target.ref, "into": target.merged_into.ref}
+            )  # type: ignore[union-attr]
         moved = Message.objects.filter(ticket=source).update(ticket=target)
         if source.description:
             Message.objects.create(
-                ticket=target, kind=MessageKind.NOTE, author_user=None, channel=source.channel,
+                ticket=target,
+                kind=MessageKind.NOTE,
+                author_user=None,
+                channel=source.channel,
                 body=_("Merged from %(ref)s: %(subject)s\n\n%(description)s")
                 % {"ref": source.ref, "subject": source.subject, "description": source.description},
                 created_at=clock.now(),
@@ -488,8 +549,13 @@ def merge_tickets(*, source: Ticket, target: Ticket, actor: Any) -> Ticket:
             if theirs and (getattr(target, stamp) is None or theirs > getattr(target, stamp)):
                 setattr(target, stamp, theirs)
         _save(target, "last_customer_message_at")
-        audit(actor=actor, action="ticket.merge", obj=target, before={"source": source.ref},
-              after={"target": target.ref, "messages_moved": moved})
+        audit(
+            actor=actor,
+            action="ticket.merge",
+            obj=target,
+            before={"source": source.ref},
+            after={"target": target.ref, "messages_moved": moved},
+        )
         _after_commit(source, "merged")
         _after_commit(target, "merged")
     return target
@@ -501,13 +567,18 @@ def link_tickets(*, ticket: Ticket, other: Ticket, actor: Any) -> TicketLink:
     if ticket.pk == other.pk:
         raise TicketActionError(_("A ticket cannot be linked to itself."))
     with transaction.atomic():
-        existing = TicketLink.objects.filter(from_ticket=ticket, to_ticket=other).first() or TicketLink.objects.filter(
-            from_ticket=other, to_ticket=ticket
-        ).first()
+        existing = (
+            TicketLink.objects.filter(from_ticket=ticket, to_ticket=other).first()
+            or TicketLink.objects.filter(from_ticket=other, to_ticket=ticket).first()
+        )
         if existing is not None:
             return existing
-        link = TicketLink.objects.create(from_ticket=ticket, to_ticket=other, created_at=clock.now(),
-                                         created_by=actor if getattr(actor, "is_authenticated", False) else None)
+        link = TicketLink.objects.create(
+            from_ticket=ticket,
+            to_ticket=other,
+            created_at=clock.now(),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
         events.linked(ticket, actor, other)
         events.linked(other, actor, ticket)
         audit(actor=actor, action="ticket.link", obj=ticket, after={"other": other.ref})

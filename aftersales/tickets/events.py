@@ -8,8 +8,15 @@ from aftersales.core import clock
 from aftersales.tickets.models import EventKind, Ticket, TicketEvent
 
 
-def _event(ticket: Ticket, kind: str, actor: Any, before: dict[str, Any], after: dict[str, Any], reason: str = "",
-           at: Any = None) -> TicketEvent:
+def _event(
+    ticket: Ticket,
+    kind: str,
+    actor: Any,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str = "",
+    at: Any = None,
+) -> TicketEvent:
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
@@ -29,8 +36,9 @@ def user_ref(user: Any) -> dict[str, Any] | None:
 
 
 def created(ticket: Ticket, actor: Any) -> TicketEvent:
-    return _event(ticket, EventKind.CREATED, actor, {}, {"channel": ticket.channel, "status": ticket.status},
-                  at=ticket.created_at)
+    return _event(
+        ticket, EventKind.CREATED, actor, {}, {"channel": ticket.channel, "status": ticket.status}, at=ticket.created_at
+    )
 
 
 def status_changed(ticket: Ticket, actor: Any, old: str, new: str, reason: str = "") -> TicketEvent:
@@ -42,7 +50,9 @@ def owner_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent
 
 
 def team_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent:
-    return _event(ticket, EventKind.TEAM, actor, {"team": old.name if old else None}, {"team": new.name if new else None})
+    return _event(
+        ticket, EventKind.TEAM, actor, {"team": old.name if old else None}, {"team": new.name if new else None}
+    )
 
 
 def category_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent:

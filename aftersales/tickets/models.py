@@ -100,7 +100,11 @@ class Ticket(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_tickets",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_tickets",
         verbose_name=_("owner"),
     )
     team = models.ForeignKey(
@@ -108,7 +112,11 @@ class Ticket(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("tags"))
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_from",
         verbose_name=_("merged into"),
     )
 
@@ -136,11 +144,15 @@ class Ticket(models.Model):
             models.Index(fields=["team", "status"], name="ticket_team_status"),
             models.Index(fields=["-updated_at"], name="ticket_updated"),
             models.Index(
-                fields=["-created_at"], name="ticket_open_unassigned",
-                condition=models.Q(owner__isnull=True, status__in=["new", "open", "waiting_customer", "waiting_vendor"]),
+                fields=["-created_at"],
+                name="ticket_open_unassigned",
+                condition=models.Q(
+                    owner__isnull=True, status__in=["new", "open", "waiting_customer", "waiting_vendor"]
+                ),
             ),
             models.Index(
-                fields=["-created_at"], name="ticket_needs_customer",
+                fields=["-created_at"],
+                name="ticket_needs_customer",
                 condition=models.Q(customer__isnull=True, merged_into__isnull=True),
             ),
         ]
@@ -243,7 +255,9 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=EventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField()
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
@@ -270,3 +284,6 @@ class TicketLink(models.Model):
             models.UniqueConstraint(fields=["from_ticket", "to_ticket"], name="ticket_link_unique"),
             models.CheckConstraint(condition=~models.Q(from_ticket=models.F("to_ticket")), name="ticket_link_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.from_ticket_id} ↔ {self.to_ticket_id}"

@@ -30,8 +30,13 @@ def test_own_parent_refused(personas):
 
 
 def test_contact_phone_stored_in_e164(personas):
-    contact = save_contact(actor=personas.agent, customer=personas.other_customer, name="Aiko Tan",
-                           phone="+44 7911 123456", email="aiko@bluewave.example")
+    contact = save_contact(
+        actor=personas.agent,
+        customer=personas.other_customer,
+        name="Aiko Tan",
+        phone="+44 7911 123456",
+        email="aiko@bluewave.example",
+    )
     assert contact.phone == "+447911123456"
 
 

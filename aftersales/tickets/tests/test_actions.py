@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from aftersales.audit.models import AuditEntry
+from aftersales.testing.factories import make_ticket
 from aftersales.tickets import actions
 from aftersales.tickets.models import EventKind, MessageKind, Status, Ticket
-from aftersales.testing.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
