@@ -1,0 +1,116 @@
+"""The REST API at /api/v1/: one NinjaAPI, its error mapping and its routers.
+
+Architecture says each app may own an ``api.py`` router; while several people build the
+apps in parallel, the routers live here under ``aftersales/api/routers/`` (one module per
+object kind) and call the apps' access helpers and actions only. Nothing imports this
+package but the URL configuration.
+
+Errors always answer ``{"detail": "<one sentence>"}``: 400 an action was refused (for
+example a status change the ticket cannot make), 401 no or a bad token, 403 no staff role or
+a read-only role writing, 404 unknown or hidden object, 422 a value is invalid (the body does
+not match the schema, a phone number, an unknown reference).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from aftersales.api.auth import SessionAuth, TokenAuth
+from aftersales.api.routers import customers, tickets
+from aftersales.tickets.actions import TicketActionError
+
+DESCRIPTION = """
+The aftersales desk over HTTP: customers, contacts and tickets.
+
+**Authentication**: send a personal token as `Authorization: Bearer <token>`; an admin makes
+one with `aftersales token create USERNAME`. A signed-in browser session works too (writes
+then need the `X-CSRFToken` header). Viewers may read only.
+
+**Times** are ISO 8601 in UTC. **Errors** answer `{"detail": "…"}`: 400 an action was refused,
+401 not authenticated, 403 not allowed, 404 not found, 422 invalid input.
+"""
+
+
+def _validation_message(exc: DjangoValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        parts = []
+        for field, errors in exc.message_dict.items():
+            text = " ".join(errors)
+            parts.append(text if field == "__all__" else f"{field}: {text}")
+        return " ".join(parts)
+    return " ".join(exc.messages)
+
+
+def _field_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for error in errors:
+        # ninja's loc is ("body", "payload", "phone") or ("query", "status"); keep what a client sent.
+        loc = [part for part in error.get("loc", ()) if part not in ("payload", "filters", "page")]
+        out.append({"loc": loc, "msg": str(error.get("msg", "")), "type": str(error.get("type", ""))})
+    return out
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="aftersales API",
+        version="1",
+        description=DESCRIPTION,
+        urls_namespace="api",
+        auth=[TokenAuth(), SessionAuth()],
+        # Local assets only (ninja is in INSTALLED_APPS); no call to the public schema validator.
+        docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+    )
+
+    @api.exception_handler(NinjaValidationError)
+    def invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        errors = _field_errors(exc.errors)
+        summary = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}" for e in errors
+                            if e["loc"])
+        detail = _("The request is invalid: %(summary)s") % {"summary": summary or _("unreadable body")}
+        return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+    @api.exception_handler(TicketActionError)
+    def refused(request: HttpRequest, exc: TicketActionError) -> HttpResponse:
+        return api.create_response(request, {"detail": _validation_message(exc)}, status=400)
+
+    @api.exception_handler(DjangoValidationError)
+    def invalid_value(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        return api.create_response(request, {"detail": _validation_message(exc), "errors": []}, status=422)
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        detail = str(exc) or _("You are not allowed to do this.")
+        return api.create_response(request, {"detail": detail}, status=403)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        detail = str(exc) or _("Not found.")
+        return api.create_response(request, {"detail": detail}, status=404)
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        message = exc.message if exc.message != "Unauthorized" else _(
+            "Authentication required: send Authorization: Bearer <token>."
+        )
+        response = api.create_response(request, {"detail": message}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="aftersales"'
+        return response
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    api.add_router("/customers", customers.router, tags=["customers"])
+    api.add_router("/tickets", tickets.router, tags=["tickets"])
+    return api
+
+
+api = build_api()

@@ -1,0 +1,66 @@
+"""Schemas shared by every router: times, errors, pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from ninja import Schema
+from pydantic import Field, PlainSerializer, WithJsonSchema
+
+
+def _iso_utc(value: dt.datetime) -> str:
+    text = value.astimezone(dt.UTC).isoformat()
+    return text.removesuffix("+00:00") + "Z"
+
+
+# Every time the API returns is ISO 8601 in UTC, e.g. 2025-03-01T08:30:00.123456Z.
+UtcDatetime = Annotated[
+    dt.datetime,
+    PlainSerializer(_iso_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}),
+]
+
+
+class ErrorOut(Schema):
+    """Every error answer: one human-readable sentence."""
+
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    """Bad input: a summary sentence and, when the request did not match the schema, one entry per field."""
+
+    detail: str
+    errors: list[FieldErrorOut] = Field(default_factory=list)
+
+
+# Declared on every operation so clients can rely on the shape of each failure.
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+}
+
+MAX_LIMIT = 200
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="Items per page (at most 200).")
+    offset: int = Field(0, ge=0, description="Items to skip.")
+
+
+def page_of(queryset: QuerySet[Any], params: PageParams) -> dict[str, Any]:
+    """One page: two queries (count and items) plus whatever the queryset prefetches."""
+    count = queryset.count()
+    items = list(queryset[params.offset : params.offset + params.limit]) if count > params.offset else []
+    return {"count": count, "limit": params.limit, "offset": params.offset, "items": items}
