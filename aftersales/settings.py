@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.tickets",
     "aftersales.api",
+    "aftersales.demo",
 ]
 
 MIDDLEWARE = [
