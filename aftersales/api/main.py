@@ -106,7 +106,10 @@ def build_api() -> NinjaAPI:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+        detail = str(exc)
+        if detail == "Cannot parse request body":  # ninja's words for a body that is not JSON
+            detail = _("The request body is not valid JSON.")
+        return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
     api.add_router("/customers", customers.router, tags=["customers"])
     api.add_router("/tickets", tickets.router, tags=["tickets"])
