@@ -1,0 +1,1 @@
+"""Benchmarks and the data generator they share (see README.md)."""
