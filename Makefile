@@ -10,7 +10,7 @@ REQUIRE_BROWSER ?= 0
 PYTEST_ARGS ?=
 export AFTERSALES_NO_SKIPS := $(if $(filter 1,$(REQUIRE_POSTGRES)),1,0)
 
-.PHONY: run test setup lint unit test-sqlite test-postgres test-browser messages demo clean
+.PHONY: run test setup translations lint unit test-sqlite test-postgres test-browser messages demo clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ setup: $(BIN)/.installed messages
 # Compile translations with Babel (pure Python: no gettext needed on the machine).
 messages: $(BIN)/.installed
 	@$(BIN)/pybabel compile --statistics -d aftersales/locale -D django 2>&1 | grep -v '^$$' || true
+
+# Developers: refresh the catalogue after adding strings (needs GNU gettext), then translate.
+translations: $(BIN)/.installed
+	cd aftersales && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --no-location --ignore 'migrations/*' --ignore 'tests/*' --ignore 'testing/*'
 
 run: setup
 	$(BIN)/aftersales migrate --no-input -v0

@@ -105,6 +105,11 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
+def _merged_ref(ticket: Ticket) -> str:
+    merged_into = ticket.merged_into
+    return merged_into.ref if merged_into is not None else ""
+
+
 def _save(ticket: Ticket, *fields: str) -> None:
     ticket.updated_at = clock.now()
     ticket.save(update_fields=[*fields, "updated_at"])
@@ -303,8 +308,8 @@ def _add_message(
         ticket = _lock(ticket)
         if ticket.merged_into_id is not None:
             raise TicketActionError(
-                _("This ticket was merged into %(ref)s; write there.") % {"ref": ticket.merged_into.ref}
-            )  # type: ignore[union-attr]
+                _("This ticket was merged into %(ref)s; write there.") % {"ref": _merged_ref(ticket)}
+            )
         message = Message.objects.create(
             ticket=ticket,
             kind=kind,
@@ -377,8 +382,8 @@ def change_status(*, ticket: Ticket, status: str, actor: Any, reason: str = "") 
             raise TicketActionError(_("A ticket cannot go back to New."))
         if ticket.merged_into_id is not None:
             raise TicketActionError(
-                _("This ticket was merged; change %(ref)s instead.") % {"ref": ticket.merged_into.ref}
-            )  # type: ignore[union-attr]
+                _("This ticket was merged; change %(ref)s instead.") % {"ref": _merged_ref(ticket)}
+            )
         old = ticket.status
         fields = _apply_status(ticket, status, actor, reason)
         _save(ticket, *fields)
@@ -524,8 +529,8 @@ def merge_tickets(*, source: Ticket, target: Ticket, actor: Any) -> Ticket:
         if target.merged_into_id is not None:
             raise TicketActionError(
                 _("%(ref)s was itself merged; merge into %(into)s instead.")
-                % {"ref": target.ref, "into": target.merged_into.ref}
-            )  # type: ignore[union-attr]
+                % {"ref": target.ref, "into": _merged_ref(target)}
+            )
         moved = Message.objects.filter(ticket=source).update(ticket=target)
         if source.description:
             Message.objects.create(
