@@ -1,4 +1,9 @@
 from django.urls import path
 
+from aftersales.people import views
+
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.settings_page, name="settings"),
+    path("language/", views.set_language, name="language"),
+]

@@ -1,0 +1,148 @@
+"""Customer pages of the agent UI: list, account page, and the forms writers use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from aftersales.core.access import require_staff, require_write
+from aftersales.customers import actions
+from aftersales.customers.access import customers_visible_to, get_customer_for_user
+from aftersales.customers.forms import ContactForm, CustomerFilterForm, CustomerForm, customers_in_hierarchy_order
+from aftersales.customers.models import Customer
+
+# Ticket statuses that count as open. Spelled out here because customers may not import
+# tickets (see the import-linter contracts); tickets.models.OPEN_STATUSES is the source.
+OPEN_TICKET_STATUSES = ("new", "open", "waiting_customer", "waiting_vendor")
+RECENT_TICKETS = 25
+
+
+def _with_open_count(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
+    return queryset.annotate(open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_TICKET_STATUSES)))
+
+
+def attach_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
+    """Put an action's ValidationError next to the field it is about (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for text in exc.messages:
+            form.add_error(default_field, text)
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    require_staff(request.user)
+    form = CustomerFilterForm(request.GET)
+    queryset = customers_visible_to(request.user)
+    if form.is_valid():
+        text = form.cleaned_data.get("q", "").strip()
+        if text:
+            queryset = queryset.filter(
+                Q(name__icontains=text) | Q(code__icontains=text)
+                | Q(parent__name__icontains=text) | Q(parent__code__icontains=text)
+            )
+        if form.cleaned_data.get("status"):
+            queryset = queryset.filter(status=form.cleaned_data["status"])
+    queryset = _with_open_count(customers_in_hierarchy_order(queryset)).select_related("account_manager__agent_profile")
+    paginator = Paginator(queryset, settings.QUEUE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "customers/list.html", {
+        "form": form, "page": page, "paginator": paginator, "section": "customers",
+        "filtered": bool(request.GET.get("q") or request.GET.get("status")),
+    })
+
+
+@login_required
+def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
+    customer = get_customer_for_user(request.user, code)
+    # Read through the reverse relation by name: customers imports no tickets module.
+    ticket_model = apps.get_model("tickets", "Ticket")
+    account_tickets = ticket_model.objects.filter(Q(customer=customer) | Q(customer__parent=customer))
+    totals = account_tickets.aggregate(total=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_TICKET_STATUSES)))
+    recent = account_tickets.select_related("customer", "owner__agent_profile").order_by("-updated_at")[:RECENT_TICKETS]
+    return render(request, "customers/detail.html", {
+        "customer": customer,
+        "subaccounts": list(_with_open_count(customer.subaccounts.all()).order_by("name")),
+        "products": list(customer.products.all()),
+        "contacts": list(customer.contacts.all()),
+        "tickets": list(recent),
+        "ticket_total": totals["total"] or 0,
+        "ticket_open": totals["open"] or 0,
+        "section": "customers",
+    })
+
+
+def _require_writer(request: HttpRequest) -> None:
+    require_staff(request.user)
+    require_write(request.user)
+
+
+@login_required
+def customer_create(request: HttpRequest) -> HttpResponse:
+    _require_writer(request)
+    return _customer_form(request, None)
+
+
+@login_required
+def customer_edit(request: HttpRequest, code: str) -> HttpResponse:
+    customer = get_customer_for_user(request.user, code, write=True)
+    return _customer_form(request, customer)
+
+
+def _customer_form(request: HttpRequest, customer: Customer | None) -> HttpResponse:
+    form = CustomerForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        products = data.pop("products")
+        try:
+            saved = actions.save_customer(actor=request.user, customer=customer, products=products, **data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+            return redirect("customers:detail", code=saved.code)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/customer_form.html",
+                  {"form": form, "customer": customer, "section": "customers"}, status=status)
+
+
+@login_required
+def contact_create(request: HttpRequest, code: str) -> HttpResponse:
+    customer = get_customer_for_user(request.user, code, write=True)
+    return _contact_form(request, customer, None)
+
+
+@login_required
+def contact_edit(request: HttpRequest, code: str, contact_id: int) -> HttpResponse:
+    customer = get_customer_for_user(request.user, code, write=True)
+    contact = get_object_or_404(customer.contacts, pk=contact_id)
+    return _contact_form(request, customer, contact)
+
+
+def _contact_form(request: HttpRequest, customer: Customer, contact: Any) -> HttpResponse:
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = actions.save_contact(actor=request.user, customer=customer, contact=contact, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc, default_field="phone")
+        else:
+            messages.success(request, _("Saved contact %(name)s.") % {"name": saved.name})
+            return redirect("customers:detail", code=customer.code)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "customers/contact_form.html",
+                  {"form": form, "customer": customer, "contact": contact, "section": "customers"}, status=status)

@@ -1,0 +1,223 @@
+"""Forms of the agent UI. They parse input only; ``tickets.actions`` decides and writes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.customers.forms import AgentChoiceField, CustomerChoiceField, agent_label, customer_label
+from aftersales.customers.models import Contact
+from aftersales.people.models import Team
+from aftersales.tickets.models import Category, Channel, Priority, Status
+from aftersales.tickets.queries import DEFAULT_SORT
+
+_TAG_SPLIT = re.compile(r"[,，;；]")
+
+
+def split_tags(text: str) -> list[str]:
+    return [part.strip() for part in _TAG_SPLIT.split(text or "") if part.strip()]
+
+
+class CategoryField(forms.ChoiceField):
+    """Categories grouped under their parent. ``allow_groups`` also offers the groups themselves."""
+
+    def __init__(self, *, allow_groups: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.allow_groups = allow_groups
+        self._by_pk: dict[str, Category] = {}
+
+    def load(self, empty_label: Any) -> None:
+        """Read the categories (one query) and build grouped choices."""
+        categories = list(Category.objects.filter(is_active=True).order_by("order", "code"))
+        self._by_pk = {str(category.pk): category for category in categories}
+        groups = [category for category in categories if category.parent_id is None]
+        choices: list[Any] = [("", empty_label)]
+        for group in groups:
+            children = [(str(c.pk), c.name) for c in categories if c.parent_id == group.pk]
+            if self.allow_groups:
+                children.insert(0, (str(group.pk), _("All of “%(group)s”") % {"group": group.name}))
+            choices.append((group.name, children))
+        self.choices = choices
+
+    def clean(self, value: Any) -> Category | None:  # type: ignore[override]
+        value = super().clean(value)
+        return self._by_pk.get(str(value)) if value else None
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:  # type: ignore[override]
+        single_clean = super().clean
+        if isinstance(data, list | tuple):
+            return [single_clean(item, initial) for item in data if item]
+        return [single_clean(data, initial)] if data else []
+
+
+# --- Queue ---------------------------------------------------------------------------------
+SORT_CHOICES = [
+    ("-updated", _("Last activity, newest first")),
+    ("updated", _("Last activity, oldest first")),
+    ("-created", _("Created, newest first")),
+    ("created", _("Created, oldest first")),
+    ("priority", _("Priority, urgent first")),
+    ("-priority", _("Priority, low first")),
+]
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.MultipleChoiceField(
+        label=_("Status"), required=False, choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    category = CategoryField(label=_("Category"), required=False, allow_groups=True)
+    customer = forms.CharField(
+        label=_("Customer code"), required=False, max_length=40,
+        help_text=_("A master account includes its sub-accounts"),
+    )
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    priority = forms.MultipleChoiceField(
+        label=_("Priority"), required=False, choices=Priority.choices, widget=forms.CheckboxSelectMultiple
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices])
+    created_from = forms.DateField(
+        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(label=_("Created to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES, initial=DEFAULT_SORT)
+
+    def __init__(self, *args: Any, agents: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        assert isinstance(category, CategoryField)
+        category.load(_("Any category"))
+        self.fields["owner"].choices = [  # type: ignore[attr-defined]
+            ("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody")),
+            *[(str(agent.pk), agent_label(agent)) for agent in agents],
+        ]
+
+    def filters(self) -> dict[str, Any]:
+        """Cleaned filters; a bad value is dropped (and shown as an error) instead of failing the page."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value not in (None, "", [])}
+
+    def active_count(self) -> int:
+        return sum(1 for name in self.filters() if name not in ("q", "sort"))
+
+
+# --- Ticket page ---------------------------------------------------------------------------
+class ReplyForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=[("reply", _("Reply to customer")), ("note", _("Internal note"))],
+        initial="reply", widget=forms.RadioSelect,
+    )
+    body = forms.CharField(
+        label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 5, "data-testid": "reply-box"})
+    )
+    attachments = MultipleFileField(
+        label=_("Attach files"), required=False, widget=MultipleFileInput(attrs={"data-testid": "reply-attachments"})
+    )
+    status = forms.ChoiceField(
+        label=_("Set status after sending"), required=False,
+        choices=[("", _("Keep as is")), *[(s, label) for s, label in Status.choices if s != Status.NEW]],
+        widget=forms.Select(attrs={"data-testid": "reply-status"}),
+    )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=Status.choices, widget=forms.Select(attrs={"data-testid": "status-select"})
+    )
+
+
+class AssignForm(forms.Form):
+    owner = AgentChoiceField(label=_("Owner"), required=False, empty_label=_("— unassigned —"))
+    team = forms.ModelChoiceField(
+        label=_("Team"), required=False, queryset=Team.objects.all(), empty_label=_("— no team —")
+    )
+
+
+class PropertiesForm(forms.Form):
+    testid_prefix = "property"
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    category = CategoryField(label=_("Category"), required=False)
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=500, help_text=_("Separate tags with commas"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        assert isinstance(category, CategoryField)
+        category.load(_("— none —"))
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("data-testid", f"{self.testid_prefix}-{name}")
+
+    def clean_tags(self) -> list[str]:
+        return split_tags(self.cleaned_data.get("tags", ""))
+
+
+class SetCustomerForm(forms.Form):
+    customer = CustomerChoiceField(label=_("Customer"), empty_label=_("— choose the customer —"))
+
+
+class TicketRefForm(forms.Form):
+    ref = forms.CharField(label=_("Ticket reference"), max_length=20)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["ref"]
+        field.label = _("Merge this ticket into") if self.prefix == "merge" else _("Link to ticket")
+        field.widget.attrs.update({"placeholder": "AS-000123", "data-testid": f"{self.prefix}-ref"})
+
+    def clean_ref(self) -> str:
+        return self.cleaned_data["ref"].strip().upper()
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} — {customer_label(obj.customer)}"
+
+
+class NewTicketForm(forms.Form):
+    testid_prefix = "new-ticket"
+    channel = forms.ChoiceField(
+        label=_("Channel"), initial=Channel.PHONE,
+        choices=[(c, label) for c, label in Channel.choices if c in (Channel.PHONE, Channel.CHAT, Channel.EMAIL)],
+    )
+    customer = CustomerChoiceField(
+        label=_("Customer"), required=False, empty_label=_("— unknown for now (goes to “Needs a customer”) —")
+    )
+    contact = ContactChoiceField(
+        label=_("Contact"), required=False, empty_label=_("— none —"),
+        queryset=Contact.objects.select_related("customer__parent").order_by("customer__name", "name"),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    description = forms.CharField(
+        label=_("What the customer said"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    category = CategoryField(label=_("Category"), required=False)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.P3)
+    owner = AgentChoiceField(label=_("Owner"), required=False, empty_label=_("— unassigned —"))
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=500, help_text=_("Separate tags with commas"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        assert isinstance(category, CategoryField)
+        category.load(_("— none —"))
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("data-testid", f"{self.testid_prefix}-{name}")
+
+    def clean_tags(self) -> list[str]:
+        return split_tags(self.cleaned_data.get("tags", ""))

@@ -1,0 +1,141 @@
+"""Template helpers for the agent UI: the queue sidebar, timeline sentences, masked phones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from aftersales.core.access import is_staff_member
+from aftersales.customers.forms import agent_label, customer_label
+from aftersales.tickets.models import Channel, EventKind, Priority, Status, TicketEvent
+from aftersales.tickets.queries import QUEUE_VIEWS, queue_counts
+
+register = template.Library()
+
+
+@register.inclusion_tag("tickets/_queue_nav.html", takes_context=True)
+def queue_nav(context: template.Context) -> dict[str, Any]:
+    """The queue views with their counts (one query)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if not is_staff_member(user):
+        return {"views": []}
+    counts = context.get("queue_counts") or queue_counts(user)
+    return {
+        "views": [(view.key, view.label, counts.get(view.key, 0)) for view in QUEUE_VIEWS],
+        "active": context.get("queue_view") if context.get("queue_page") else None,
+    }
+
+
+@register.filter
+def person(user: Any) -> str:
+    """An agent's display name ("System" when there is none)."""
+    return agent_label(user) if user is not None else _("System")
+
+
+@register.filter
+def account_label(customer: Any) -> str:
+    return customer_label(customer) if customer is not None else ""
+
+
+@register.filter
+def masked_phone(phone: str) -> str:
+    """+8613800138000 → +86 138****8000: enough to recognise a caller, not to copy the number."""
+    if not phone:
+        return ""
+    digits = phone.lstrip("+")
+    if len(digits) <= 6:
+        return "•" * len(digits)
+    head, tail = digits[:5], digits[-4:]
+    return f"+{head[:2]} {head[2:]}{'*' * (len(digits) - 9)}{tail}" if phone.startswith("+") else f"{head}****{tail}"
+
+
+def _status(value: Any) -> str:
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _priority(value: Any) -> str:
+    try:
+        return str(Priority(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _category(value: dict[str, Any] | None) -> str:
+    if not value:
+        return _("none")
+    return str(value.get("zh") if (get_language() or "").startswith("zh") else value.get("en")) or value.get("code", "")
+
+
+def _name(value: dict[str, Any] | None, fallback: str) -> str:
+    return str(value.get("name")) if value else fallback
+
+
+@register.filter
+def event_text(event: TicketEvent) -> str:
+    """One sentence for a timeline event, in the viewer's language."""
+    actor = person(event.actor)
+    before, after = event.before or {}, event.after or {}
+    kind = event.kind
+    if kind == EventKind.CREATED:
+        if event.actor is None:
+            return _("Ticket opened (%(channel)s)") % {"channel": _channel(after.get("channel"))}
+        return _("%(actor)s opened the ticket (%(channel)s)") % {
+            "actor": actor, "channel": _channel(after.get("channel"))
+        }
+    if kind == EventKind.STATUS:
+        text = _("%(actor)s changed status from %(old)s to %(new)s") % {
+            "actor": actor, "old": _status(before.get("status")), "new": _status(after.get("status"))
+        }
+        return f"{text} ({event.reason})" if event.reason else text
+    if kind == EventKind.OWNER:
+        new = after.get("owner")
+        if new is None:
+            return _("%(actor)s unassigned the ticket") % {"actor": actor}
+        if before.get("owner") is None:
+            return _("%(actor)s assigned the ticket to %(new)s") % {"actor": actor, "new": _name(new, "")}
+        return _("%(actor)s handed the ticket from %(old)s to %(new)s") % {
+            "actor": actor, "old": _name(before.get("owner"), ""), "new": _name(new, "")
+        }
+    if kind == EventKind.TEAM:
+        return _("%(actor)s moved the ticket to team %(new)s") % {"actor": actor, "new": after.get("team") or _("none")}
+    if kind == EventKind.CATEGORY:
+        return _("%(actor)s changed category from %(old)s to %(new)s") % {
+            "actor": actor, "old": _category(before.get("category")), "new": _category(after.get("category"))
+        }
+    if kind == EventKind.PRIORITY:
+        return _("%(actor)s changed priority from %(old)s to %(new)s") % {
+            "actor": actor, "old": _priority(before.get("priority")), "new": _priority(after.get("priority"))
+        }
+    if kind == EventKind.TAGS:
+        tags = ", ".join(after.get("tags") or []) or _("none")
+        return _("%(actor)s set the tags to %(tags)s") % {"actor": actor, "tags": tags}
+    if kind == EventKind.CUSTOMER:
+        customer = after.get("customer")
+        return _("%(actor)s set the customer to %(customer)s") % {
+            "actor": actor, "customer": _name(customer, _("none"))
+        }
+    if kind == EventKind.SUBJECT:
+        return _("%(actor)s changed the subject from “%(old)s” to “%(new)s”") % {
+            "actor": actor, "old": before.get("subject", ""), "new": after.get("subject", "")
+        }
+    if kind == EventKind.MERGED:
+        if event.ticket.ref == before.get("source"):
+            return _("%(actor)s merged this ticket into %(target)s") % {"actor": actor, "target": after.get("target")}
+        return _("%(actor)s merged %(source)s into this ticket") % {"actor": actor, "source": before.get("source")}
+    if kind == EventKind.LINKED:
+        return _("%(actor)s linked %(other)s") % {"actor": actor, "other": after.get("ticket")}
+    return f"{actor}: {event.get_kind_display()}"
+
+
+def _channel(value: Any) -> str:
+    try:
+        return str(Channel(value).label)
+    except ValueError:
+        return str(value or "")
