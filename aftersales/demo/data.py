@@ -23,7 +23,9 @@ class AgentSeed:
     language: str
     timezone: str
     duty: str  # what this person does, printed with the logins
-    is_staff: bool = False  # Django admin access (configuration only)
+    # Django admin (configuration only). The admin role group carries no model permissions, so
+    # a staff user needs to be a superuser to see anything there.
+    is_staff: bool = False
 
 
 AGENTS: tuple[AgentSeed, ...] = (

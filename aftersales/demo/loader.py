@@ -130,7 +130,8 @@ def _make_agents() -> dict[str, User]:
     users: dict[str, User] = {}
     for seed in data.AGENTS:
         user = User.objects.create_user(username=seed.username, password=data.DEMO_PASSWORD,
-                                        email=f"{seed.username}@desk.example", is_staff=seed.is_staff)
+                                        email=f"{seed.username}@desk.example", is_staff=seed.is_staff,
+                                        is_superuser=seed.is_staff)
         user.groups.add(Group.objects.get(name=seed.role))
         AgentProfile.objects.create(user=user, display_name=seed.display_name, language=seed.language,
                                     timezone=seed.timezone)

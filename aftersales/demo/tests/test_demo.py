@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import Client
 
 from aftersales.core import clock
 from aftersales.customers.models import Contact, Customer
@@ -65,8 +66,9 @@ def test_demo_agents_have_roles_profiles_and_the_published_password() -> None:
         roles[seed.username] = set(user.groups.values_list("name", flat=True))
         assert f"{seed.username}" in output
     assert {"agent", "lead", "viewer", "admin"} <= set().union(*roles.values())
-    assert User.objects.get(username="demo-admin").is_staff
-    assert not User.objects.get(username="demo-admin").is_superuser
+    admin = User.objects.get(username="demo-admin")
+    assert admin.is_staff and admin.is_superuser, "Django admin must show something to the demo admin"
+    assert not User.objects.filter(username__in=["demo-agent", "demo-lead", "demo-viewer"], is_staff=True).exists()
     assert {p.agent_profile.language for p in User.objects.filter(username__startswith="demo-")} == {"en", "zh-hans"}
     team = Team.objects.get(name=data.TEAM_NAME)
     assert set(team.members.values_list("username", flat=True)) == {"demo-agent", "demo-lead", "demo-assistant"}
@@ -175,3 +177,13 @@ def test_moving_clock_is_restored_even_after_an_error() -> None:
         assert clock.now() == moment + dt.timedelta(hours=1)
         raise RuntimeError("boom")
     assert clock.now is original
+
+
+def test_demo_admin_reaches_the_configuration_in_django_admin(client: Client) -> None:
+    run_demo()
+    client.force_login(User.objects.get(username="demo-admin"))
+
+    page = client.get("/admin/")
+
+    assert page.status_code == 200
+    assert "Customers" in page.content.decode() or "customers" in page.content.decode()
