@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Claim rows whose slot ended longer ago than this are deleted by ``core.prune_scheduled_runs``.
 RUN_RETENTION = dt.timedelta(days=7)
+# Finished background-task results (django-tasks-db rows) older than this are deleted daily.
+TASK_RESULT_RETENTION = dt.timedelta(days=14)
 HEARTBEAT_JOB = "core.heartbeat"
 
 
@@ -192,5 +194,22 @@ def prune_scheduled_runs() -> int:
     return deleted
 
 
+@task()
+def prune_task_results() -> int:
+    """Delete finished task results older than ``TASK_RESULT_RETENTION`` (database backend only)."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+        return 0
+    cutoff = clock.now() - TASK_RESULT_RETENTION
+    deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    return deleted
+
+
 register_job(HEARTBEAT_JOB, every=dt.timedelta(minutes=1), task=heartbeat, pass_run_id=True)
 register_job("core.prune_scheduled_runs", every=dt.timedelta(hours=1), task=prune_scheduled_runs)
+register_job(
+    "core.prune_task_results", every=dt.timedelta(days=1), offset=dt.timedelta(hours=19), task=prune_task_results
+)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from io import StringIO
 from typing import Any
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
@@ -94,7 +95,7 @@ def test_two_schedulers_on_the_same_slot_enqueue_once(db_tasks: None) -> None:
     first = scheduler.run_tick(now=NOON, claimed_by="host-a:1")
     second = scheduler.run_tick(now=NOON + dt.timedelta(seconds=1), claimed_by="host-b:2")
 
-    assert {run.job for run in first} == {"core.heartbeat", "core.prune_scheduled_runs"}
+    assert {run.job for run in first} == {"core.heartbeat", "core.prune_scheduled_runs", "core.prune_task_results"}
     assert second == []
     assert DBTaskResult.objects.filter(task_path="aftersales.core.scheduler.heartbeat").count() == 1
     assert set(ScheduledRun.objects.values_list("claimed_by", flat=True)) == {"host-a:1"}
@@ -151,6 +152,27 @@ def test_pruning_keeps_rows_that_still_guard_a_slot() -> None:
 
 
 @pytest.mark.django_db
+def test_old_finished_task_results_are_pruned(db_tasks: None) -> None:
+    with time_machine.travel(NOON - dt.timedelta(days=20), tick=False):
+        old = scheduler.heartbeat.enqueue()
+    with time_machine.travel(NOON - dt.timedelta(days=20), tick=False):
+        stuck = scheduler.heartbeat.enqueue()  # never ran: kept
+    with time_machine.travel(NOON - dt.timedelta(days=1), tick=False):
+        recent = scheduler.heartbeat.enqueue()
+    DBTaskResult.objects.filter(id__in=[old.id]).update(status="SUCCESSFUL", finished_at=NOON - dt.timedelta(days=20))
+    DBTaskResult.objects.filter(id__in=[recent.id]).update(status="FAILED", finished_at=NOON - dt.timedelta(days=1))
+
+    with time_machine.travel(NOON, tick=False):
+        assert scheduler.prune_task_results.call() == 1
+    assert set(DBTaskResult.objects.values_list("id", flat=True)) == {uuid.UUID(stuck.id), uuid.UUID(recent.id)}
+
+
+@pytest.mark.django_db
+def test_pruning_task_results_leaves_other_backends_alone() -> None:
+    assert scheduler.prune_task_results.call() == 0
+
+
+@pytest.mark.django_db
 def test_scheduler_once_enqueues_the_heartbeat_into_the_task_queue(db_tasks: None) -> None:
     out = StringIO()
     with time_machine.travel(NOON, tick=False):
@@ -173,8 +195,7 @@ def test_worker_runs_what_the_scheduler_enqueued(db_tasks: None) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent connections need PostgreSQL here")
-def test_schedulers_racing_on_postgresql_enqueue_once(db_tasks: None) -> None:
+def test_schedulers_racing_on_one_slot_enqueue_once(db_tasks: None) -> None:
     barrier = threading.Barrier(4)
     results: list[int] = []
     errors: list[BaseException] = []
