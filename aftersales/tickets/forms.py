@@ -81,8 +81,8 @@ class QueueFilterForm(forms.Form):
     )
     category = CategoryField(label=_("Category"), required=False, allow_groups=True)
     customer = forms.CharField(
-        label=_("Customer code"), required=False, max_length=40,
-        help_text=_("A master account includes its sub-accounts"),
+        label=_("Customer code (with sub-accounts)"), required=False, max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "starriver", "size": 20}),
     )
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     priority = forms.MultipleChoiceField(
@@ -114,6 +114,10 @@ class QueueFilterForm(forms.Form):
 
     def active_count(self) -> int:
         return sum(1 for name in self.filters() if name not in ("q", "sort"))
+
+    def more_filters_active(self) -> bool:
+        """Whether a filter tucked under "More filters" is set (then that section starts open)."""
+        return any(name in self.filters() for name in ("status", "priority", "created_from", "created_to"))
 
 
 # --- Ticket page ---------------------------------------------------------------------------

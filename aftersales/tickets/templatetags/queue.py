@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -46,11 +47,15 @@ def masked_phone(phone: str) -> str:
     """+8613800138000 → +86 138****8000: enough to recognise a caller, not to copy the number."""
     if not phone:
         return ""
-    digits = phone.lstrip("+")
-    if len(digits) <= 6:
-        return "•" * len(digits)
-    head, tail = digits[:5], digits[-4:]
-    return f"+{head[:2]} {head[2:]}{'*' * (len(digits) - 9)}{tail}" if phone.startswith("+") else f"{head}****{tail}"
+    try:
+        number = phonenumbers.parse(phone, None)
+        country, national = str(number.country_code), phonenumbers.national_significant_number(number)
+    except phonenumbers.NumberParseException:
+        country, national = "", "".join(ch for ch in phone if ch.isdigit())
+    if len(national) <= 7:
+        return f"+{country} {'*' * len(national)}".strip() if country else "*" * len(national)
+    masked = f"{national[:3]}{'*' * (len(national) - 7)}{national[-4:]}"
+    return f"+{country} {masked}" if country else masked
 
 
 def _status(value: Any) -> str:
