@@ -69,7 +69,10 @@ def generate(
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
-    """Add ``tickets`` tickets (and their messages and events); returns how many rows of each kind were written."""
+    """Add ``tickets`` tickets (and their messages and events); returns how many rows of each kind were written.
+
+    The same ``seed`` and ``now`` give the same rows (times are laid out backwards from ``now``).
+    """
     from django.db import transaction
 
     from aftersales.core import clock
@@ -82,6 +85,8 @@ def generate(
     # Separate streams, so reusing the customers of an earlier run does not shift the tickets.
     rng = random.Random(f"tickets-{seed}")
     now = (now or clock.now()).replace(microsecond=0)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.UTC)
     start = now - dt.timedelta(days=365.25 * years)
     counts = {"customers": 0, "contacts": 0, "agents": 0, "tickets": 0, "messages": 0, "events": 0}
 
@@ -382,6 +387,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=None, help="master accounts (default tickets/50)")
     parser.add_argument("--agents", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
+    parser.add_argument("--now", type=dt.datetime.fromisoformat, default=None,
+                        help="end of the time span, ISO 8601 with offset (default: now); fix it to repeat a run")
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection
@@ -394,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
 
     counts = generate(tickets=args.tickets, messages_per_ticket=args.messages_per_ticket, years=args.years,
                       seed=args.seed, customers=args.customers, agents=args.agents, batch_size=args.batch_size,
-                      progress=progress)
+                      now=args.now, progress=progress)
     elapsed = time.monotonic() - started
     sys.stderr.write("\n")
     rows = sum(counts.values())

@@ -92,7 +92,7 @@ def test_same_seed_same_subjects() -> None:
 
 
 def test_command_line_prints_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--tickets", "20", "--seed", "5"])
+    main(["--tickets", "20", "--seed", "5", "--now", "2026-03-02T12:00:00+08:00"])
     captured = capsys.readouterr()
     assert "20 tickets" in captured.out
     assert "rows/s" in captured.err
