@@ -173,7 +173,9 @@ USE_TZ = True
 
 # --- Files ------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Static files are served by whitenoise straight from the apps (WHITENOISE_USE_FINDERS);
+# set STATIC_ROOT only if you run collectstatic for a front proxy.
+STATIC_ROOT = env_str("STATIC_ROOT", "") or None
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {

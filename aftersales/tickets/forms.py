@@ -121,7 +121,20 @@ class QueueFilterForm(forms.Form):
 
 
 # --- Ticket page ---------------------------------------------------------------------------
-class ReplyForm(forms.Form):
+class TicketPageForm(forms.Form):
+    """A form on the ticket page. Several share that page, so each gets its own id prefix
+    (two fields called ``status`` must not both be ``id_status``: labels would point at the wrong one)."""
+
+    id_prefix = "ticket"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ReplyForm(TicketPageForm):
+    id_prefix = "reply"
+
     kind = forms.ChoiceField(
         label=_("Type"), choices=[("reply", _("Reply to customer")), ("note", _("Internal note"))],
         initial="reply", widget=forms.RadioSelect,
@@ -139,20 +152,26 @@ class ReplyForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(TicketPageForm):
+    id_prefix = "status"
+
     status = forms.ChoiceField(
         label=_("Status"), choices=Status.choices, widget=forms.Select(attrs={"data-testid": "status-select"})
     )
 
 
-class AssignForm(forms.Form):
+class AssignForm(TicketPageForm):
+    id_prefix = "assign"
+
     owner = AgentChoiceField(label=_("Owner"), required=False, empty_label=_("— unassigned —"))
     team = forms.ModelChoiceField(
         label=_("Team"), required=False, queryset=Team.objects.all(), empty_label=_("— no team —")
     )
 
 
-class PropertiesForm(forms.Form):
+class PropertiesForm(TicketPageForm):
+    id_prefix = "props"
+
     testid_prefix = "property"
     subject = forms.CharField(label=_("Subject"), max_length=255)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
@@ -171,11 +190,15 @@ class PropertiesForm(forms.Form):
         return split_tags(self.cleaned_data.get("tags", ""))
 
 
-class SetCustomerForm(forms.Form):
+class SetCustomerForm(TicketPageForm):
+    id_prefix = "setcustomer"
+
     customer = CustomerChoiceField(label=_("Customer"), empty_label=_("— choose the customer —"))
 
 
-class TicketRefForm(forms.Form):
+class TicketRefForm(TicketPageForm):
+    id_prefix = "ref"
+
     ref = forms.CharField(label=_("Ticket reference"), max_length=20)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
