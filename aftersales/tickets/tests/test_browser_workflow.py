@@ -35,10 +35,14 @@ def test_agent_works_a_ticket_for_a_subaccount_end_to_end(page, live_server):
     page.get_by_test_id("new-ticket-link").click()
     form = page.get_by_test_id("new-ticket-form")
     form.get_by_label("Channel", exact=True).select_option("phone")
-    form.get_by_label("Customer", exact=True).select_option(label="Starriver Tech › Starriver Sub-account 3 (starriver-sub3)")
+    form.get_by_label("Customer", exact=True).select_option(
+        label="Starriver Tech › Starriver Sub-account 3 (starriver-sub3)"
+    )
     form.get_by_label("Owner", exact=True).select_option(label="— unassigned —")
     form.get_by_label("Subject", exact=True).fill("Sub-account 3 cannot send to Vietnam")
-    form.get_by_label("What the customer said", exact=True).fill("Phone call: every message to +84 fails since this morning.")
+    form.get_by_label("What the customer said", exact=True).fill(
+        "Phone call: every message to +84 fails since this morning."
+    )
     page.get_by_test_id("new-ticket-submit").click()
 
     page.wait_for_url(re.compile(r"/tickets/AS-\d{6}/$"))
