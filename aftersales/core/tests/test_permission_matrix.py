@@ -1,0 +1,242 @@
+"""The permission matrix: every persona × every URL and API endpoint → the expected status.
+
+Kept as data so a reader sees the whole policy at a glance, and checked exhaustively: a URL
+added without a row here fails ``test_every_url_is_in_the_matrix``. No cell may be a 500.
+Later issues add personas (portal contacts of a master / sub-account) and rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from aftersales.people.tokens import issue_token
+from aftersales.testing.factories import make_ticket
+from aftersales.tickets import actions
+
+PERSONAS = ("anonymous", "outsider", "viewer", "agent", "lead", "admin")
+WRITERS = ("agent", "lead", "admin")
+STAFF = ("viewer", *WRITERS)
+
+Expect = int | frozenset[int]
+
+
+def policy(*, anonymous: Expect, outsider: Expect, viewer: Expect, writer: Expect) -> dict[str, Expect]:
+    return {"anonymous": anonymous, "outsider": outsider, "viewer": viewer, **dict.fromkeys(WRITERS, writer)}
+
+
+DONE = frozenset({200, 302, 400})  # a writer's request ran: redirected on success, 400 when the form refuses
+API_DONE = frozenset({200, 201, 400, 422})
+
+PUBLIC = policy(anonymous=200, outsider=200, viewer=200, writer=200)
+PAGE = policy(anonymous=302, outsider=403, viewer=200, writer=200)
+OBJECT_PAGE = policy(anonymous=302, outsider=404, viewer=200, writer=200)
+WRITE_PAGE = policy(anonymous=302, outsider=403, viewer=403, writer=200)
+OBJECT_WRITE_PAGE = policy(anonymous=302, outsider=404, viewer=403, writer=200)
+POST = policy(anonymous=302, outsider=403, viewer=403, writer=DONE)
+OBJECT_POST = policy(anonymous=302, outsider=404, viewer=403, writer=DONE)
+API_READ = policy(anonymous=401, outsider=403, viewer=200, writer=200)
+API_WRITE = policy(anonymous=401, outsider=403, viewer=403, writer=API_DONE)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    method: str
+    path: str  # formatted with the fixture's objects: {ref}, {code}, {contact}, {attachment}
+    expect: dict[str, Expect]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+MATRIX: list[Row] = [
+    # public
+    Row("core:login", "GET", "/login/", policy(anonymous=200, outsider=302, viewer=302, writer=302)),
+    Row(
+        "core:set_language",
+        "POST",
+        "/i18n/setlang/",
+        policy(anonymous=302, outsider=302, viewer=302, writer=302),
+        {"language": "zh-hans", "next": "/"},
+    ),
+    Row("api:openapi-json", "GET", "/api/v1/openapi.json", PUBLIC),
+    Row("api:openapi-view", "GET", "/api/v1/docs", PUBLIC),
+    Row("api:api-root", "GET", "/api/v1/", policy(anonymous=404, outsider=404, viewer=404, writer=404)),
+    # session
+    Row("core:home", "GET", "/", policy(anonymous=302, outsider=403, viewer=302, writer=302)),
+    Row("core:logout", "POST", "/logout/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
+    Row("core:panel", "GET", "/panels/customer/tickets/{code}/", PAGE),
+    # tickets
+    Row("tickets:queue", "GET", "/tickets/", PAGE),
+    Row("tickets:new", "GET", "/tickets/new/", WRITE_PAGE),
+    Row(
+        "tickets:new",
+        "POST",
+        "/tickets/new/",
+        POST,
+        {"channel": "phone", "subject": "Caller asked about prices", "priority": "3"},
+    ),
+    Row("tickets:detail", "GET", "/tickets/{ref}/", OBJECT_PAGE),
+    Row("tickets:reply", "POST", "/tickets/{ref}/reply/", OBJECT_POST, {"kind": "note", "body": "checked"}),
+    Row("tickets:status", "POST", "/tickets/{ref}/status/", OBJECT_POST, {"status": "open"}),
+    Row("tickets:assign", "POST", "/tickets/{ref}/assign/", OBJECT_POST, {"owner": ""}),
+    Row("tickets:assign_to_me", "POST", "/tickets/{ref}/assign-to-me/", OBJECT_POST),
+    Row(
+        "tickets:properties",
+        "POST",
+        "/tickets/{ref}/properties/",
+        OBJECT_POST,
+        {"subject": "Renamed", "priority": "2", "tags": "vn"},
+    ),
+    Row("tickets:set_customer", "POST", "/tickets/{ref}/customer/", OBJECT_POST, {"customer": ""}),
+    Row("tickets:merge", "POST", "/tickets/{ref}/merge/", OBJECT_POST, {"merge-ref": "AS-999999"}),
+    Row("tickets:link", "POST", "/tickets/{ref}/link/", OBJECT_POST, {"link-ref": "{other_ref}"}),
+    Row("tickets:attachment", "GET", "/tickets/{ref}/attachments/{attachment}/", OBJECT_PAGE),
+    # customers
+    Row("customers:list", "GET", "/customers/", PAGE),
+    Row("customers:new", "GET", "/customers/new/", WRITE_PAGE),
+    Row("customers:new", "POST", "/customers/new/", POST, {"code": "kaito", "name": "Kaito Pay"}),
+    Row("customers:detail", "GET", "/customers/{code}/", OBJECT_PAGE),
+    Row("customers:edit", "GET", "/customers/{code}/edit/", OBJECT_WRITE_PAGE),
+    Row("customers:edit", "POST", "/customers/{code}/edit/", OBJECT_POST, {"name": ""}),
+    Row("customers:contact_new", "GET", "/customers/{code}/contacts/new/", OBJECT_WRITE_PAGE),
+    Row("customers:contact_new", "POST", "/customers/{code}/contacts/new/", OBJECT_POST, {"name": "Wu Lei"}),
+    Row("customers:contact_edit", "GET", "/customers/{code}/contacts/{contact}/edit/", OBJECT_WRITE_PAGE),
+    Row(
+        "customers:contact_edit",
+        "POST",
+        "/customers/{code}/contacts/{contact}/edit/",
+        OBJECT_POST,
+        {"name": "Zhou Min", "phone": "not a phone"},
+    ),
+    # people
+    Row("people:settings", "GET", "/me/", PAGE),
+    Row(
+        "people:settings",
+        "POST",
+        "/me/",
+        policy(anonymous=302, outsider=403, viewer=DONE, writer=DONE),
+        {"display_name": "Me", "language": "en", "timezone": "Asia/Shanghai"},
+    ),
+    Row(
+        "people:language",
+        "POST",
+        "/me/language/",
+        policy(anonymous=302, outsider=403, viewer=302, writer=302),
+        {"language": "en", "next": "/tickets/"},
+    ),
+    # API
+    Row("api:list_customers", "GET", "/api/v1/customers", API_READ),
+    Row("api:create_customer", "POST", "/api/v1/customers", API_WRITE, {"code": "api-made", "name": "API Made Ltd"}),
+    Row(
+        "api:get_customer",
+        "GET",
+        "/api/v1/customers/{code}",
+        policy(anonymous=401, outsider=403, viewer=200, writer=200),
+    ),
+    Row("api:update_customer", "PATCH", "/api/v1/customers/{code}", API_WRITE, {"notes": "VIP"}),
+    Row("api:list_contacts", "GET", "/api/v1/customers/{code}/contacts", API_READ),
+    Row("api:create_contact", "POST", "/api/v1/customers/{code}/contacts", API_WRITE, {"name": "Wu Lei"}),
+    Row("api:list_tickets", "GET", "/api/v1/tickets", API_READ),
+    Row("api:create_ticket", "POST", "/api/v1/tickets", API_WRITE, {"subject": "From the API"}),
+    Row("api:get_ticket", "GET", "/api/v1/tickets/{ref}", API_READ),
+    Row("api:reply", "POST", "/api/v1/tickets/{ref}/replies", API_WRITE, {"body": "On it"}),
+    Row("api:note", "POST", "/api/v1/tickets/{ref}/notes", API_WRITE, {"body": "Checked logs"}),
+    Row("api:assign", "POST", "/api/v1/tickets/{ref}/assign", API_WRITE, {"owner": None}),
+    Row("api:change_status", "POST", "/api/v1/tickets/{ref}/status", API_WRITE, {"status": "open"}),
+    # Django admin: configuration only, for users flagged is_staff (none of these personas).
+    Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
+]
+
+
+def _url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(namespace + pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return {name for name in names if not name.startswith("admin:")} | {"admin:index"}
+
+
+def test_every_url_is_in_the_matrix():
+    missing = _url_names() - {row.name for row in MATRIX}
+    assert not missing, f"add these URLs to the permission matrix: {sorted(missing)}"
+
+
+@pytest.fixture
+def world(personas: Any) -> dict[str, Any]:
+    ticket = make_ticket(customer=personas.customer, contact=personas.contact)
+    other = make_ticket("Second ticket", customer=personas.customer)
+    message = actions.record_reply(
+        ticket=ticket,
+        body="see attached",
+        actor=personas.agent,
+        attachments=[SimpleUploadedFile("dlr.csv", b"id,status\n1,delivered\n")],
+    )
+    return {
+        "ref": ticket.ref,
+        "other_ref": other.ref,
+        "code": personas.customer.code,
+        "contact": personas.contact.pk,
+        "attachment": message.attachments.get().pk,
+    }
+
+
+def _request(client: Any, persona: str, personas: Any, row: Row, world: dict[str, Any]) -> int:
+    path = row.path.format(**world)
+    data = {key: (value.format(**world) if isinstance(value, str) else value) for key, value in row.data.items()}
+    user = None if persona == "anonymous" else getattr(personas, persona)
+    if row.name.startswith("api:"):
+        headers = {}
+        if user is not None:
+            user.is_active = True
+            raw = _token_for(user)
+            headers["Authorization"] = f"Bearer {raw}"
+        method = getattr(client, row.method.lower())
+        if row.method == "GET":
+            response = method(path, headers=headers)
+        else:
+            response = method(path, data=data, content_type="application/json", headers=headers)
+    else:
+        if user is not None:
+            client.force_login(user)
+        response = getattr(client, row.method.lower())(path, data=data)
+    return response.status_code
+
+
+def _token_for(user: Any) -> str:
+    from aftersales.core.access import is_staff_member
+
+    if not is_staff_member(user):
+        # issue_token refuses users without a role; store one directly for the outsider.
+        from aftersales.core import clock
+        from aftersales.people.models import ApiToken, hash_token
+
+        raw = ApiToken.generate()
+        ApiToken.objects.create(
+            user=user, name="matrix", prefix=raw[:8], token_hash=hash_token(raw), created_at=clock.now()
+        )
+        return raw
+    return issue_token(user=user, name="matrix", actor=user)[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("row", MATRIX, ids=[f"{row.method} {row.name}" for row in MATRIX])
+def test_matrix_cell(client: Any, personas: Any, world: dict[str, Any], persona: str, row: Row) -> None:
+    status = _request(client, persona, personas, row, world)
+    expected = row.expect[persona]
+    assert status != 500
+    if isinstance(expected, int):
+        assert status == expected, f"{persona} {row.method} {row.path}: {status}, expected {expected}"
+    else:
+        assert status in expected, f"{persona} {row.method} {row.path}: {status}, expected one of {sorted(expected)}"
