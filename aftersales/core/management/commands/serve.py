@@ -102,8 +102,9 @@ class Command(BaseCommand):
         workers = workers if workers is not None else env_int("WEB_CONCURRENCY", 2)
         commands = {
             "web": ["web", "--bind", bind, "--workers", str(workers)],
-            "worker": ["worker", "--no-reload", "--no-startup-delay"],
-            "scheduler": ["scheduler"],
+            # System checks ran once here, before the children start.
+            "worker": ["worker", "--no-reload", "--no-startup-delay", "--skip-checks"],
+            "scheduler": ["scheduler", "--skip-checks"],
         }
         self.stop_requested: int | None = None
         self.children: dict[str, subprocess.Popen[bytes]] = {}

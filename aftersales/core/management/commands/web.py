@@ -8,7 +8,6 @@ Static files need no ``collectstatic``: WhiteNoise serves them from the app find
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -70,8 +69,6 @@ class Command(BaseCommand):
             raise CommandError("--workers (or WEB_CONCURRENCY) must be at least 1")
         if options["threads"] < 1:
             raise CommandError("--threads must be at least 1")
-        # WhiteNoise warns about a missing STATIC_ROOT even though it serves from the finders.
-        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         # Connections opened so far must not be shared with the forked workers.
         connections.close_all()
         DeskApplication(
