@@ -36,7 +36,7 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy aftersales bench
+	$(BIN)/mypy aftersales bench tests
 	$(BIN)/lint-imports
 	$(BIN)/aftersales makemigrations --check --dry-run
 	$(BIN)/python -m aftersales.core.i18ncheck
