@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.audit.log import record as audit
 from aftersales.core import clock
@@ -337,7 +338,7 @@ def _add_message(
                 new_status = Status.OPEN
         if new_status is not None and new_status != ticket.status:
             fields += _apply_status(
-                ticket, new_status, actor, reason=_("customer replied") if kind == MessageKind.INBOUND else ""
+                ticket, new_status, actor, reason=gettext_noop("customer replied") if kind == MessageKind.INBOUND else ""
             )
         _save(ticket, *fields)
         audit(actor=actor, action=f"ticket.message.{kind}", obj=ticket, after={"message": message.pk})
@@ -547,7 +548,7 @@ def merge_tickets(*, source: Ticket, target: Ticket, actor: Any) -> Ticket:
         source.merged_into = target
         fields = ["merged_into"]
         if source.status != Status.CLOSED:
-            fields += _apply_status(source, Status.CLOSED, actor, reason=_("merged into %(ref)s") % {"ref": target.ref})
+            fields += _apply_status(source, Status.CLOSED, actor, reason=gettext_noop("merged"))
         _save(source, *fields)
         for stamp in ("last_customer_message_at",):
             theirs = getattr(source, stamp)

@@ -98,7 +98,8 @@ def event_text(event: TicketEvent) -> str:
         text = _("%(actor)s changed status from %(old)s to %(new)s") % {
             "actor": actor, "old": _status(before.get("status")), "new": _status(after.get("status"))
         }
-        return f"{text} ({event.reason})" if event.reason else text
+        # System reasons are stored in the source language and shown in the reader's.
+        return f"{text} ({_(event.reason)})" if event.reason else text
     if kind == EventKind.OWNER:
         new = after.get("owner")
         if new is None:
