@@ -4,31 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from aftersales.core.access import require_staff, require_write
+from aftersales.core.panels import column_rows, columns_for
 from aftersales.customers import actions
 from aftersales.customers.access import customers_visible_to, get_customer_for_user
 from aftersales.customers.forms import ContactForm, CustomerFilterForm, CustomerForm, customers_in_hierarchy_order
 from aftersales.customers.models import Customer
 
-# Ticket statuses that count as open. Spelled out here because customers may not import
-# tickets (see the import-linter contracts); tickets.models.OPEN_STATUSES is the source.
-OPEN_TICKET_STATUSES = ("new", "open", "waiting_customer", "waiting_vendor")
-RECENT_TICKETS = 25
-
-
-def _with_open_count(queryset: QuerySet[Customer]) -> QuerySet[Customer]:
-    return queryset.annotate(open_tickets=Count("tickets", filter=Q(tickets__status__in=OPEN_TICKET_STATUSES)))
+CUSTOMER_COLUMNS = "customer_list"  # extra columns other apps register (core.panels), e.g. open tickets
 
 
 def attach_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
@@ -57,31 +50,28 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             )
         if form.cleaned_data.get("status"):
             queryset = queryset.filter(status=form.cleaned_data["status"])
-    queryset = _with_open_count(customers_in_hierarchy_order(queryset)).select_related("account_manager__agent_profile")
+    queryset = customers_in_hierarchy_order(queryset).select_related("account_manager__agent_profile")
     paginator = Paginator(queryset, settings.QUEUE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "customers/list.html", {
         "form": form, "page": page, "paginator": paginator, "section": "customers",
+        "columns": columns_for(CUSTOMER_COLUMNS, request.user),
+        "rows": column_rows(request, CUSTOMER_COLUMNS, list(page.object_list)),
         "filtered": bool(request.GET.get("q") or request.GET.get("status")),
     })
 
 
 @login_required
 def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The account; other apps' panels (its tickets, …) load into placeholders on their own."""
     customer = get_customer_for_user(request.user, code)
-    # Read through the reverse relation by name: customers imports no tickets module.
-    ticket_model = apps.get_model("tickets", "Ticket")
-    account_tickets = ticket_model.objects.filter(Q(customer=customer) | Q(customer__parent=customer))
-    totals = account_tickets.aggregate(total=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_TICKET_STATUSES)))
-    recent = account_tickets.select_related("customer", "owner__agent_profile").order_by("-updated_at")[:RECENT_TICKETS]
+    subaccounts = list(customer.subaccounts.order_by("name"))
     return render(request, "customers/detail.html", {
         "customer": customer,
-        "subaccounts": list(_with_open_count(customer.subaccounts.all()).order_by("name")),
+        "subaccount_columns": columns_for(CUSTOMER_COLUMNS, request.user),
+        "subaccounts": column_rows(request, CUSTOMER_COLUMNS, subaccounts),
         "products": list(customer.products.all()),
         "contacts": list(customer.contacts.all()),
-        "tickets": list(recent),
-        "ticket_total": totals["total"] or 0,
-        "ticket_open": totals["open"] or 0,
         "section": "customers",
     })
 

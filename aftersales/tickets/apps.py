@@ -5,3 +5,8 @@ class TicketsConfig(AppConfig):
     name = "aftersales.tickets"
     label = "tickets"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from aftersales.tickets import panels
+
+        panels.register()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,8 +12,9 @@ from django.urls import reverse
 from aftersales.core import clock
 from aftersales.customers.models import Contact, Customer, Product
 
-# Tests that need tickets (open counts, the account's tickets) live in
-# tickets/tests/test_views_customer_tickets.py: customers may not import tickets.
+# Tests that need tickets (the open-ticket column, the Tickets panel's content) live in
+# tickets/tests/test_views_customer_tickets.py: customers may not import tickets. Here the
+# page is checked the way a browser sees it: registered panels arrive through their hx-get URL.
 pytestmark = pytest.mark.django_db
 LIST = reverse("customers:list")
 
@@ -27,6 +30,13 @@ def make_contact(customer: Customer, name: str) -> Contact:
 
 def detail(code: str) -> str:
     return reverse("customers:detail", args=[code])
+
+
+def load_panels(client, html: str) -> str:
+    """What htmx adds to the page: each placeholder's hx-get, fetched as htmx would."""
+    urls = re.findall(r'<section class="panel"[^>]*hx-get="([^"]+)"', html)
+    assert urls, "the customer page has no lazy-loaded panels"
+    return "".join(client.get(url, HTTP_HX_REQUEST="true").content.decode() for url in urls)
 
 
 def test_anonymous_is_sent_to_sign_in(client, personas):
@@ -100,7 +110,8 @@ def test_customer_page_shows_account_and_contacts(client, personas):
     html = client.get(detail("starriver")).content.decode()
     assert "Zhou Min" in html and "+8613800138000" in html
     assert "Han Pengshuai" in html and "Starriver Sub-account 2" in html
-    assert "No tickets for this account yet." in html
+    assert "Loading…" in html and "<noscript>" in html
+    assert "No tickets for this account yet." in load_panels(client, html)
     assert "Sub-account of" in client.get(detail("starriver-sub2")).content.decode()
 
 
