@@ -337,9 +337,8 @@ def _add_message(
             if ticket.status in (Status.WAITING_CUSTOMER, Status.RESOLVED):
                 new_status = Status.OPEN
         if new_status is not None and new_status != ticket.status:
-            fields += _apply_status(
-                ticket, new_status, actor, reason=gettext_noop("customer replied") if kind == MessageKind.INBOUND else ""
-            )
+            reason = gettext_noop("customer replied") if kind == MessageKind.INBOUND else ""
+            fields += _apply_status(ticket, new_status, actor, reason=reason)
         _save(ticket, *fields)
         audit(actor=actor, action=f"ticket.message.{kind}", obj=ticket, after={"message": message.pk})
         _after_commit(ticket, {"in": "customer_message", "out": "replied", "note": "noted"}[kind])
