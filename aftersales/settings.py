@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "aftersales.core",
     "aftersales.audit",
     "aftersales.people",
+    "aftersales.sla",
     "aftersales.customers",
     "aftersales.tickets",
     "aftersales.api",

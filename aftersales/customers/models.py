@@ -69,6 +69,15 @@ class Customer(models.Model):
         verbose_name=_("account manager"),
     )
     products = models.ManyToManyField(Product, blank=True, related_name="customers", verbose_name=_("products"))
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
+        verbose_name=_("business calendar"),
+        help_text=_("Its own working hours and holidays for SLA clocks; empty: the policy's calendar."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))

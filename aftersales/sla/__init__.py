@@ -1,0 +1,1 @@
+"""Business calendars, business-time arithmetic and SLA policies. Knows no tickets."""
