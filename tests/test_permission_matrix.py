@@ -147,6 +147,20 @@ MATRIX: list[Row] = [
     Row("api:note", "POST", "/api/v1/tickets/{ref}/notes", API_WRITE, {"body": "Checked logs"}),
     Row("api:assign", "POST", "/api/v1/tickets/{ref}/assign", API_WRITE, {"owner": None}),
     Row("api:change_status", "POST", "/api/v1/tickets/{ref}/status", API_WRITE, {"status": "open"}),
+    # notifications (piece B of issue 3): each person's own list; another's id is a 404
+    Row("notify:list", "GET", "/notifications/", PAGE),
+    Row(
+        "notify:read_all",
+        "POST",
+        "/notifications/read-all/",
+        policy(anonymous=302, outsider=403, viewer=302, writer=302),
+    ),
+    Row(
+        "notify:read",
+        "POST",
+        "/notifications/999999/read/",
+        policy(anonymous=302, outsider=403, viewer=404, writer=404),
+    ),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
