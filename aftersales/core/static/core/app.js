@@ -123,4 +123,17 @@
 
   // A new list arrived: the old selection means nothing.
   document.addEventListener("htmx:afterSwap", function () { selected = -1; });
+
+  // A panel that fails to load says so instead of "Loading…" forever (the text is translated
+  // server-side in data-error-text, so no JS catalogue is needed).
+  document.addEventListener("htmx:responseError", showPanelError);
+  document.addEventListener("htmx:sendError", showPanelError);
+  function showPanelError(event) {
+    var target = event.detail && event.detail.elt;
+    var status = target && target.querySelector && target.querySelector("[data-panel-status]");
+    if (!status) return;
+    status.textContent = status.getAttribute("data-error-text");
+    status.setAttribute("role", "alert");
+    target.removeAttribute("aria-busy");
+  }
 })();
