@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "aftersales.sla",
     "aftersales.customers",
     "aftersales.tickets",
+    "aftersales.routing",
     "aftersales.notify",
     "aftersales.api",
     "aftersales.demo",

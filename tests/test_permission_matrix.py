@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from aftersales.people.tokens import issue_token
+from aftersales.routing.models import RoutingRule
 from aftersales.testing.factories import make_ticket
 from aftersales.tickets import actions
 
@@ -41,6 +42,8 @@ POST = policy(anonymous=302, outsider=403, viewer=403, writer=DONE)
 OBJECT_POST = policy(anonymous=302, outsider=404, viewer=403, writer=DONE)
 API_READ = policy(anonymous=401, outsider=403, viewer=200, writer=200)
 API_WRITE = policy(anonymous=401, outsider=403, viewer=403, writer=API_DONE)
+LEAD_PAGE = {"anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": 200, "admin": 200}
+LEAD_POST = {"anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": DONE, "admin": DONE}
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,28 @@ MATRIX: list[Row] = [
     Row("tickets:merge", "POST", "/tickets/{ref}/merge/", OBJECT_POST, {"merge-ref": "AS-999999"}),
     Row("tickets:link", "POST", "/tickets/{ref}/link/", OBJECT_POST, {"link-ref": "{other_ref}"}),
     Row("tickets:attachment", "GET", "/tickets/{ref}/attachments/{attachment}/", OBJECT_PAGE),
+    # Workload: leads and admins balance it, viewers watch it; agents do not see each other's numbers.
+    Row(
+        "tickets:workload",
+        "GET",
+        "/tickets/workload/",
+        {"anonymous": 302, "outsider": 403, "viewer": 200, "agent": 403, "lead": 200, "admin": 200},
+    ),
+    # routing: every staff member reads the rules; leads and admins change them
+    Row("routing:rules", "GET", "/routing/rules/", PAGE),
+    Row("routing:rule_new", "GET", "/routing/rules/new/", LEAD_PAGE),
+    Row(
+        "routing:rule_new",
+        "POST",
+        "/routing/rules/new/",
+        LEAD_POST,
+        {"name": "Fraud", "keywords": "盗刷, fraud", "strategy": "fixed", "owner": "{agent}", "is_active": "on"},
+    ),
+    Row("routing:rule_edit", "GET", "/routing/rules/{rule}/edit/", LEAD_PAGE),
+    Row("routing:rule_edit", "POST", "/routing/rules/{rule}/edit/", LEAD_POST, {"name": "", "strategy": "fixed"}),
+    Row("routing:rule_move", "POST", "/routing/rules/{rule}/move/", LEAD_POST, {"direction": "down"}),
+    Row("routing:rule_delete", "POST", "/routing/rules/{rule}/delete/", LEAD_POST),
+    Row("routing:settings", "POST", "/routing/settings/", LEAD_POST, {"triage_team": ""}),
     # customers
     Row("customers:list", "GET", "/customers/", PAGE),
     Row("customers:new", "GET", "/customers/new/", WRITE_PAGE),
@@ -202,6 +227,8 @@ def world(personas: Any) -> dict[str, Any]:
         "code": personas.customer.code,
         "contact": personas.contact.pk,
         "attachment": message.attachments.get().pk,
+        "rule": RoutingRule.objects.create(name="Key accounts", customer=personas.customer, owner=personas.agent).pk,
+        "agent": personas.agent.pk,
     }
 
 

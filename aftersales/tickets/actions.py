@@ -28,7 +28,8 @@ from aftersales.core.access import can_write
 from aftersales.core.models import next_values
 from aftersales.customers.models import Contact, Customer
 from aftersales.people.models import Team
-from aftersales.tickets import events
+from aftersales.routing import engine as routing
+from aftersales.tickets import events, workload
 from aftersales.tickets.models import (
     DONE_STATUSES,
     Attachment,
@@ -203,6 +204,16 @@ def open_ticket(
     now = clock.now()
     created_at = imported_at or now
     with transaction.atomic():
+        # Routing (issue 3): no owner or team given → the rules, the account manager or triage decide.
+        decision = None
+        if owner is None and team is None and imported_at is None:
+            decision = routing.decide(
+                customer=customer, category_code=category.code if category else None, channel=channel,
+                subject=subject, description=description,
+                language=contact.language if contact else (customer.language if customer else ""),
+                open_counts=workload.open_counts,
+            )
+            owner, team = decision.owner, decision.team
         number = next_values("ticket_ref")[0]
         ticket = Ticket.objects.create(
             number=number,
@@ -227,6 +238,11 @@ def open_ticket(
         if tags:
             _set_tag_names(ticket, _normalise_tags(tags))
         events.created(ticket, actor)
+        if decision is not None:  # routed by the system: say where and why
+            if decision.team is not None:
+                events.team_changed(ticket, None, None, decision.team, reason=decision.reason)
+            if decision.owner is not None:
+                events.owner_changed(ticket, None, None, decision.owner, reason=decision.reason)
         audit(actor=actor, action="ticket.open", obj=ticket, after={"ref": ticket.ref, "channel": channel})
         _after_commit(ticket, "opened")
     return ticket

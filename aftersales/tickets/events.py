@@ -45,13 +45,14 @@ def status_changed(ticket: Ticket, actor: Any, old: str, new: str, reason: str =
     return _event(ticket, EventKind.STATUS, actor, {"status": old}, {"status": new}, reason)
 
 
-def owner_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent:
-    return _event(ticket, EventKind.OWNER, actor, {"owner": user_ref(old)}, {"owner": user_ref(new)})
+def owner_changed(ticket: Ticket, actor: Any, old: Any, new: Any, reason: str = "") -> TicketEvent:
+    """``reason`` says why: a routing rule's name, or a system reason in the source language."""
+    return _event(ticket, EventKind.OWNER, actor, {"owner": user_ref(old)}, {"owner": user_ref(new)}, reason)
 
 
-def team_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEvent:
+def team_changed(ticket: Ticket, actor: Any, old: Any, new: Any, reason: str = "") -> TicketEvent:
     return _event(
-        ticket, EventKind.TEAM, actor, {"team": old.name if old else None}, {"team": new.name if new else None}
+        ticket, EventKind.TEAM, actor, {"team": old.name if old else None}, {"team": new.name if new else None}, reason
     )
 
 
@@ -87,3 +88,13 @@ def merged(ticket: Ticket, actor: Any, *, source: Ticket, target: Ticket) -> Tic
 
 def linked(ticket: Ticket, actor: Any, other: Ticket) -> TicketEvent:
     return _event(ticket, EventKind.LINKED, actor, {}, {"ticket": other.ref})
+
+
+def sla_warning(ticket: Ticket, *, target: str, due_at: Any, at: Any = None) -> TicketEvent:
+    """The sweep warned the owner that ``target`` is due soon (system event, no actor)."""
+    return _event(ticket, EventKind.SLA_WARNING, None, {}, {"target": target, "due_at": due_at.isoformat()}, at=at)
+
+
+def sla_breach(ticket: Ticket, *, target: str, due_at: Any, at: Any = None) -> TicketEvent:
+    """``target`` passed its deadline without being met (system event, no actor)."""
+    return _event(ticket, EventKind.SLA_BREACH, None, {}, {"target": target, "due_at": due_at.isoformat()}, at=at)

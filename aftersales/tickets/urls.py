@@ -1,11 +1,12 @@
 from django.urls import path
 
-from aftersales.tickets import views
+from aftersales.tickets import views, views_workload
 
 app_name = "tickets"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.new_ticket, name="new"),
+    path("workload/", views_workload.workload, name="workload"),
     path("<str:ref>/", views.ticket_detail, name="detail"),
     path("<str:ref>/reply/", views.reply, name="reply"),
     path("<str:ref>/status/", views.change_status, name="status"),

@@ -103,14 +103,18 @@ def event_text(event: TicketEvent) -> str:
     if kind == EventKind.OWNER:
         new = after.get("owner")
         if new is None:
-            return _("%(actor)s unassigned the ticket") % {"actor": actor}
-        if before.get("owner") is None:
-            return _("%(actor)s assigned the ticket to %(new)s") % {"actor": actor, "new": _name(new, "")}
-        return _("%(actor)s handed the ticket from %(old)s to %(new)s") % {
-            "actor": actor, "old": _name(before.get("owner"), ""), "new": _name(new, "")
-        }
+            text = _("%(actor)s unassigned the ticket") % {"actor": actor}
+        elif before.get("owner") is None:
+            text = _("%(actor)s assigned the ticket to %(new)s") % {"actor": actor, "new": _name(new, "")}
+        else:
+            text = _("%(actor)s handed the ticket from %(old)s to %(new)s") % {
+                "actor": actor, "old": _name(before.get("owner"), ""), "new": _name(new, "")
+            }
+        # Routing's reason: a rule's name (shown as typed) or a system reason (translated).
+        return f"{text} ({_(event.reason)})" if event.reason else text
     if kind == EventKind.TEAM:
-        return _("%(actor)s moved the ticket to team %(new)s") % {"actor": actor, "new": after.get("team") or _("none")}
+        text = _("%(actor)s moved the ticket to team %(new)s") % {"actor": actor, "new": after.get("team") or _("none")}
+        return f"{text} ({_(event.reason)})" if event.reason else text
     if kind == EventKind.CATEGORY:
         return _("%(actor)s changed category from %(old)s to %(new)s") % {
             "actor": actor, "old": _category(before.get("category")), "new": _category(after.get("category"))
