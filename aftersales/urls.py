@@ -6,6 +6,7 @@ urlpatterns = [
     path("tickets/", include("aftersales.tickets.urls")),
     path("customers/", include("aftersales.customers.urls")),
     path("me/", include("aftersales.people.urls")),
+    path("sla/", include("aftersales.sla.urls")),
     path("routing/", include("aftersales.routing.urls")),
     path("notifications/", include("aftersales.notify.urls")),
     path("api/v1/", include("aftersales.api.urls")),

@@ -33,8 +33,8 @@ def china(**kwargs: object) -> BusinessCalendar:
     )
 
 
-def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 # --- worked examples ---------------------------------------------------------------------------
