@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from aftersales.people.tokens import issue_token
 from aftersales.routing.models import RoutingRule
+from aftersales.sla.models import Calendar, CalendarOverride, Policy
 from aftersales.testing.factories import make_ticket
 from aftersales.tickets import actions
 
@@ -120,6 +121,27 @@ MATRIX: list[Row] = [
     Row("routing:rule_move", "POST", "/routing/rules/{rule}/move/", LEAD_POST, {"direction": "down"}),
     Row("routing:rule_delete", "POST", "/routing/rules/{rule}/delete/", LEAD_POST),
     Row("routing:settings", "POST", "/routing/settings/", LEAD_POST, {"triage_team": ""}),
+    # sla: staff read calendars and policies; leads and admins change them
+    Row("sla:index", "GET", "/sla/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
+    Row("sla:calendars", "GET", "/sla/calendars/", PAGE),
+    Row("sla:calendar_new", "GET", "/sla/calendars/new/", LEAD_PAGE),
+    Row("sla:calendar_new", "POST", "/sla/calendars/new/", LEAD_POST, {"name": "", "timezone": "Asia/Shanghai"}),
+    Row("sla:calendar", "GET", "/sla/calendars/{calendar}/?year=2027", PAGE),
+    Row("sla:calendar_edit", "GET", "/sla/calendars/{calendar}/edit/", LEAD_PAGE),
+    Row("sla:calendar_edit", "POST", "/sla/calendars/{calendar}/edit/", LEAD_POST, {"name": "", "day_0": "9-5"}),
+    Row(
+        "sla:override_new",
+        "POST",
+        "/sla/calendars/{calendar}/overrides/",
+        LEAD_POST,
+        {"date": "2027-02-20", "is_workday": "1", "note": "Spring Festival make-up"},
+    ),
+    Row("sla:override_delete", "POST", "/sla/calendars/{calendar}/overrides/{override}/delete/", LEAD_POST),
+    Row("sla:policies", "GET", "/sla/policies/", PAGE),
+    Row("sla:policy_new", "GET", "/sla/policies/new/", LEAD_PAGE),
+    Row("sla:policy_new", "POST", "/sla/policies/new/", LEAD_POST, {"name": "", "order": "5"}),
+    Row("sla:policy_edit", "GET", "/sla/policies/{sla_policy}/edit/", LEAD_PAGE),
+    Row("sla:policy_edit", "POST", "/sla/policies/{sla_policy}/edit/", LEAD_POST, {"name": "", "order": "5"}),
     # customers
     Row("customers:list", "GET", "/customers/", PAGE),
     Row("customers:new", "GET", "/customers/new/", WRITE_PAGE),
@@ -172,6 +194,13 @@ MATRIX: list[Row] = [
     Row("api:note", "POST", "/api/v1/tickets/{ref}/notes", API_WRITE, {"body": "Checked logs"}),
     Row("api:assign", "POST", "/api/v1/tickets/{ref}/assign", API_WRITE, {"owner": None}),
     Row("api:change_status", "POST", "/api/v1/tickets/{ref}/status", API_WRITE, {"status": "open"}),
+    Row("api:list_calendars", "GET", "/api/v1/sla/calendars", API_READ),
+    Row(
+        "api:calendar_workdays",
+        "GET",
+        "/api/v1/sla/calendars/{calendar}/workdays?start=2026-01-01&end=2026-12-31",
+        API_READ,
+    ),
     # notifications (piece B of issue 3): each person's own list; another's id is a 404
     Row("notify:list", "GET", "/notifications/", PAGE),
     Row(
@@ -229,6 +258,9 @@ def world(personas: Any) -> dict[str, Any]:
         "attachment": message.attachments.get().pk,
         "rule": RoutingRule.objects.create(name="Key accounts", customer=personas.customer, owner=personas.agent).pk,
         "agent": personas.agent.pk,
+        "calendar": Calendar.get_default().pk,
+        "override": CalendarOverride.objects.create(calendar=Calendar.get_default(), date="2027-02-07").pk,
+        "sla_policy": Policy.objects.get(is_default=True).pk,
     }
 
 

@@ -24,7 +24,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from aftersales.api.auth import SessionAuth, TokenAuth
-from aftersales.api.routers import customers, tickets
+from aftersales.api.routers import customers, sla, tickets
 from aftersales.tickets.actions import TicketActionError
 
 DESCRIPTION = """
@@ -113,6 +113,7 @@ def build_api() -> NinjaAPI:
 
     api.add_router("/customers", customers.router, tags=["customers"])
     api.add_router("/tickets", tickets.router, tags=["tickets"])
+    api.add_router("/sla", sla.router, tags=["sla"])
     return api
 
 
