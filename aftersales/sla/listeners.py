@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from aftersales.sla.models import Policy
 
-PolicyListener = Callable[["Policy"], None]
+PolicyListener = Callable[["Policy"], object]  # the return value is ignored
 
 _policy_listeners: list[PolicyListener] = []
 
