@@ -29,7 +29,7 @@ from aftersales.core.models import next_values
 from aftersales.customers.models import Contact, Customer
 from aftersales.people.models import Team
 from aftersales.routing import engine as routing
-from aftersales.tickets import events, workload
+from aftersales.tickets import deadlines, events, workload
 from aftersales.tickets.models import (
     DONE_STATUSES,
     Attachment,
@@ -237,6 +237,9 @@ def open_ticket(
         )
         if tags:
             _set_tag_names(ticket, _normalise_tags(tags))
+        clock_fields = deadlines.start(ticket)  # SLA clocks (issue 3): policy and first deadlines
+        if clock_fields:
+            ticket.save(update_fields=clock_fields)
         events.created(ticket, actor)
         if decision is not None:  # routed by the system: say where and why
             if decision.team is not None:
@@ -352,6 +355,10 @@ def _add_message(
             fields.append("last_customer_message_at")
             if ticket.status in (Status.WAITING_CUSTOMER, Status.RESOLVED):
                 new_status = Status.OPEN
+        if kind == MessageKind.OUTBOUND:
+            fields += deadlines.replied(ticket, now)
+        elif kind == MessageKind.INBOUND:
+            fields += deadlines.customer_wrote(ticket, now)
         if new_status is not None and new_status != ticket.status:
             reason = gettext_noop("customer replied") if kind == MessageKind.INBOUND else ""
             fields += _apply_status(ticket, new_status, actor, reason=reason)
@@ -381,6 +388,7 @@ def _apply_status(ticket: Ticket, new: str, actor: Any, reason: str = "") -> lis
         ticket.resolved_at = None
         ticket.closed_at = None
         fields += ["resolved_at", "closed_at"]
+    fields += deadlines.status_changed(ticket, old, new, now)
     events.status_changed(ticket, actor, old, new, reason)
     return fields
 
@@ -497,6 +505,8 @@ def update_ticket(
                 changed.append(events.tags_changed(ticket, actor, old_tags, new_tags))
                 before["tags"], after["tags"] = old_tags, new_tags
         if changed:
+            if "priority" in fields or "category" in fields:
+                fields += deadlines.recompute(ticket)
             _save(ticket, *fields)
             audit(actor=actor, action="ticket.update", obj=ticket, before=before, after=after)
             _after_commit(ticket, "updated")
@@ -523,7 +533,7 @@ def set_customer(
         )
         ticket.customer = customer
         ticket.contact = contact
-        _save(ticket, "customer", "contact")
+        _save(ticket, "customer", "contact", *deadlines.recompute(ticket))
         _after_commit(ticket, "customer")
     return event
 

@@ -7,6 +7,7 @@ class TicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from aftersales.tickets import panels
+        from aftersales.tickets import deadlines, panels
 
         panels.register()
+        deadlines.register()

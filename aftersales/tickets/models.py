@@ -133,6 +133,33 @@ class Ticket(models.Model):
     source_kind = models.CharField(max_length=30, blank=True, editable=False)
     source_ref = models.CharField(max_length=255, blank=True, editable=False)
 
+    # SLA clocks (issue 3): set by tickets.deadlines inside the actions, never typed by users.
+    sla_policy = models.ForeignKey(
+        "sla.Policy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        editable=False,
+        verbose_name=_("SLA policy"),
+    )
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True, editable=False)
+    next_response_due_at = models.DateTimeField(_("next response due"), null=True, blank=True, editable=False)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True, editable=False)
+    paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True, editable=False)
+    paused_seconds = models.PositiveIntegerField(_("paused (business seconds)"), default=0, editable=False)
+    first_response_seconds = models.PositiveIntegerField(
+        _("first response (business seconds)"), null=True, blank=True, editable=False
+    )
+    resolution_seconds = models.PositiveIntegerField(
+        _("resolution (business seconds)"), null=True, blank=True, editable=False
+    )
+    first_response_breached = models.BooleanField(_("first response breached"), default=False, editable=False)
+    next_response_breached = models.BooleanField(_("next response breached"), default=False, editable=False)
+    resolution_breached = models.BooleanField(_("resolution breached"), default=False, editable=False)
+    # The earliest pending warning or breach moment; the sweep selects sla_check_at <= now.
+    sla_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("ticket")
@@ -143,6 +170,7 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
             models.Index(fields=["team", "status"], name="ticket_team_status"),
             models.Index(fields=["-updated_at"], name="ticket_updated"),
+            models.Index(fields=["sla_check_at"], name="ticket_sla_check"),
             models.Index(
                 fields=["-created_at"],
                 name="ticket_open_unassigned",
@@ -248,6 +276,8 @@ class EventKind(models.TextChoices):
     SUBJECT = "subject", _("Subject changed")
     MERGED = "merged", _("Merged")
     LINKED = "linked", _("Linked")
+    SLA_WARNING = "sla_warning", _("Deadline warning")
+    SLA_BREACH = "sla_breach", _("Deadline breached")
 
 
 class TicketEvent(models.Model):
@@ -287,3 +317,37 @@ class TicketLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_ticket_id} ↔ {self.to_ticket_id}"
+
+
+class SlaTarget(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+
+
+class SlaLevel(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BREACH = "breach", _("Breach")
+
+
+class SlaNotice(models.Model):
+    """A warning or breach the sweep has handled: one row per (ticket, target, level, deadline).
+
+    The unique constraint is the claim: a second sweep inserting the same row gets an
+    IntegrityError and does nothing, so nobody is told twice.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_notices")
+    target = models.CharField(max_length=20, choices=SlaTarget.choices)
+    level = models.CharField(max_length=10, choices=SlaLevel.choices)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "level", "due_at"], name="sla_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.level} on {self.ticket_id}"

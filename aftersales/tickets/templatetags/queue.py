@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from typing import Any
 
 import phonenumbers
 from django import template
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from aftersales.core.access import is_staff_member
 from aftersales.customers.forms import agent_label, customer_label
-from aftersales.tickets.models import Channel, EventKind, Priority, Status, TicketEvent
+from aftersales.tickets.models import Channel, EventKind, Priority, SlaTarget, Status, TicketEvent
 from aftersales.tickets.queries import QUEUE_VIEWS, queue_counts
 
 register = template.Library()
@@ -141,11 +144,30 @@ def event_text(event: TicketEvent) -> str:
         return _("%(actor)s merged %(source)s into this ticket") % {"actor": actor, "source": before.get("source")}
     if kind == EventKind.LINKED:
         return _("%(actor)s linked %(other)s") % {"actor": actor, "other": after.get("ticket")}
+    if kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACH):
+        return _sla_event_text(kind, after)
     return f"{actor}: {event.get_kind_display()}"
 
 
 def _channel(value: Any) -> str:
     try:
         return str(Channel(value).label)
+    except ValueError:
+        return str(value or "")
+
+
+def _sla_event_text(kind: str, after: dict[str, Any]) -> str:
+    target = _sla_target(after.get("target"))
+    due = after.get("due_at") or ""
+    with contextlib.suppress(ValueError):
+        due = timezone.localtime(dt.datetime.fromisoformat(due)).strftime("%Y-%m-%d %H:%M")
+    if kind == EventKind.SLA_BREACH:
+        return _("%(target)s target breached (was due %(due)s)") % {"target": target, "due": due}
+    return _("%(target)s due soon: warned the owner (due %(due)s)") % {"target": target, "due": due}
+
+
+def _sla_target(value: Any) -> str:
+    try:
+        return str(SlaTarget(value).label)
     except ValueError:
         return str(value or "")

@@ -1,0 +1,167 @@
+"""The SLA sweep: every minute, warn and escalate the tickets whose deadlines are near or past.
+
+It reads one indexed column, ``Ticket.sla_check_at`` (the earliest pending warning or breach
+moment, kept by ``tickets.deadlines`` inside the actions), so its cost follows the number of
+tickets due now, not the number of open tickets. Each (ticket, target, level, deadline) is
+claimed by inserting a unique ``SlaNotice`` row: a second sweep running at the same time gets
+an IntegrityError for it and does nothing, so nobody is warned twice.
+
+- warning (``warn_at_percent`` of the target used) → notify the owner (the team lead, or the
+  leads, when nobody owns the ticket) and note it on the timeline;
+- breach (past due, not met) → mark the target breached, note it on the timeline, notify
+  the owner and the team's lead (users with the lead role when the team has no lead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from aftersales.core import clock
+from aftersales.core.scheduler import register_job
+from aftersales.notify.api import notify
+from aftersales.tickets import deadlines, events
+from aftersales.tickets.models import SlaLevel, SlaNotice, SlaTarget, Ticket
+
+CHUNK = 200
+
+
+@dataclass
+class SweepReport:
+    tickets: int = 0
+    warnings: int = 0
+    breaches: int = 0
+    already_handled: int = 0
+
+
+def due_tickets(now: dt.datetime) -> Any:
+    """The sweep's only scan: tickets whose next check is due (index ``ticket_sla_check``)."""
+    return Ticket.objects.filter(sla_check_at__lte=now)
+
+
+def sweep(*, now: dt.datetime | None = None, chunk: int = CHUNK) -> SweepReport:
+    now = now or clock.now()
+    report = SweepReport()
+    last_pk = 0
+    while True:
+        ids = list(due_tickets(now).filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:chunk])
+        for pk in ids:
+            _handle(pk, now, report)
+        if len(ids) < chunk:
+            return report
+        last_pk = ids[-1]
+
+
+def _leads(ticket: Ticket) -> list[Any]:
+    team = ticket.team
+    if team is not None and team.lead is not None and team.lead.is_active:
+        return [team.lead]
+    user_model = get_user_model()
+    return list(user_model.objects.filter(groups__name="lead", is_active=True).select_related("agent_profile"))
+
+
+def target_label(target: str) -> str:
+    return str(SlaTarget(target).label)
+
+
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _handle(pk: int, now: dt.datetime, report: SweepReport) -> None:
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("sla_policy__calendar", "customer__calendar", "owner__agent_profile", "team__lead")
+            .filter(pk=pk, sla_check_at__lte=now)
+            .first()
+        )
+        if ticket is None:  # another sweep moved it on
+            return
+        report.tickets += 1
+        if not deadlines.has_clocks(ticket):
+            ticket.sla_check_at = None
+            ticket.save(update_fields=["sla_check_at"])
+            return
+        engine = deadlines.engine_of(ticket)
+        by_target = {clock_.target: clock_ for clock_ in deadlines.clocks(ticket, engine)}
+        due = [item for item in deadlines.pending_moments(ticket, engine) if item[0] <= now]
+        breaching = {target for _moment, target, level in due if level == SlaLevel.BREACH}
+        fields: list[str] = []
+        for _moment, target, level in due:
+            if level == SlaLevel.WARNING and target in breaching:
+                continue  # the sweep was late: the breach says it all
+            due_at = by_target[target].due_at
+            assert due_at is not None
+            try:
+                with transaction.atomic():
+                    SlaNotice.objects.create(ticket=ticket, target=target, level=level, due_at=due_at, created_at=now)
+            except IntegrityError:
+                report.already_handled += 1
+                continue
+            if level == SlaLevel.BREACH:
+                field = deadlines.BREACHED_FIELDS[SlaTarget(target)]
+                setattr(ticket, field, True)
+                fields.append(field)
+                events.sla_breach(ticket, target=target, due_at=due_at, at=now)
+                _notify_breach(ticket, target, due_at)
+                report.breaches += 1
+            else:
+                events.sla_warning(ticket, target=target, due_at=due_at, at=now)
+                _notify_warning(ticket, target, due_at, left=engine.business_time_between(now, due_at))
+                report.warnings += 1
+        fields += deadlines.schedule(ticket, after=now, engine=engine)
+        ticket.save(update_fields=fields)
+
+
+def _notify_warning(ticket: Ticket, target: str, due_at: dt.datetime, *, left: dt.timedelta) -> None:
+    recipients = [ticket.owner] if ticket.owner is not None else _leads(ticket)
+    notify(
+        recipients,
+        kind="sla_warning",
+        title=lambda: _("%(ref)s: %(target)s due in %(left)s")
+        % {"ref": ticket.ref, "target": target_label(target), "left": deadlines.format_duration(left)},
+        body=lambda: _("“%(subject)s”: the %(target)s target is due at %(due)s (business time left: %(left)s).")
+        % {
+            "subject": ticket.subject,
+            "target": target_label(target).lower(),
+            "due": _when(due_at),
+            "left": deadlines.format_duration(left),
+        },
+        url=reverse("tickets:detail", args=[ticket.ref]),
+        ticket_ref=ticket.ref,
+        key=f"sla:{ticket.pk}:{target}:warning:{due_at.isoformat()}",
+    )
+
+
+def _notify_breach(ticket: Ticket, target: str, due_at: dt.datetime) -> None:
+    notify(
+        [ticket.owner, *_leads(ticket)],
+        kind="sla_breach",
+        title=lambda: _("%(ref)s: %(target)s target breached") % {"ref": ticket.ref, "target": target_label(target)},
+        body=lambda: _("“%(subject)s” was due at %(due)s. Owner: %(owner)s.")
+        % {
+            "subject": ticket.subject,
+            "due": _when(due_at),
+            "owner": str(getattr(ticket.owner, "agent_profile", None) or ticket.owner or _("nobody")),
+        },
+        url=reverse("tickets:detail", args=[ticket.ref]),
+        ticket_ref=ticket.ref,
+        key=f"sla:{ticket.pk}:{target}:breach:{due_at.isoformat()}",
+    )
+
+
+@task()
+def sla_sweep() -> dict[str, int]:
+    return asdict(sweep())
+
+
+register_job("tickets.sla_sweep", every=dt.timedelta(minutes=1), task=sla_sweep)
