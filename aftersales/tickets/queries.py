@@ -70,13 +70,22 @@ def view_filter(view: str, user: Any, *, with_status: bool = True) -> Q:
     return condition
 
 
-def queue_counts(user: Any) -> dict[str, int]:
-    """The sidebar numbers: one aggregate query with a conditional count per view."""
-    aggregates = {
-        view.key: Count("pk", filter=view_filter(view.key, user)) if view.key != "all" else Count("pk")
-        for view in QUEUE_VIEWS
-    }
-    return {key: value or 0 for key, value in tickets_visible_to(user).aggregate(**aggregates).items()}
+def queue_counts(user: Any) -> dict[str, int | None]:
+    """The sidebar numbers: one aggregate query with a conditional count per working view.
+
+    Every counted view is either open-only or "needs a customer", so the aggregate reads only
+    those rows (indexed: status, and the partial needs-customer index), never the whole
+    history: its cost follows the backlog, not the desk's age. "All tickets" has no number
+    in the sidebar (its list page shows the total).
+    """
+    counted = [view for view in QUEUE_VIEWS if view.key != "all"]
+    aggregates = {view.key: Count("pk", filter=view_filter(view.key, user)) for view in counted}
+    candidates = tickets_visible_to(user).filter(
+        Q(status__in=OPEN) | Q(customer__isnull=True, merged_into__isnull=True)
+    )
+    counts: dict[str, int | None] = {key: value or 0 for key, value in candidates.aggregate(**aggregates).items()}
+    counts["all"] = None
+    return counts
 
 
 _REF_OR_NUMBER = re.compile(r"^(?:[A-Za-z]+-)?0*(\d{1,12})$")
