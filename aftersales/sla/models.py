@@ -7,7 +7,9 @@ channel) and names the ticket statuses that pause its clock as plain strings.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
+import secrets
 import threading
 import zoneinfo
 from collections import OrderedDict
@@ -15,7 +17,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core import clock
@@ -74,6 +75,10 @@ def validate_week(value: Any) -> None:
                 )
 
 
+def new_version() -> int:
+    return secrets.randbits(62)
+
+
 class Calendar(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     timezone = models.CharField(_("timezone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone])
@@ -86,7 +91,9 @@ class Calendar(models.Model):
         help_text=_("ISO country code whose public holidays apply (empty: none)."),
     )
     is_default = models.BooleanField(_("default calendar"), default=False)
-    version = models.PositiveIntegerField(default=0, editable=False)  # bumped on every change; keys engine()
+    # A new random value on every change of the calendar or its overrides; keys engine(). Random,
+    # not a counter, so a value seen in a rolled-back transaction never comes back with other content.
+    version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -101,7 +108,7 @@ class Calendar(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.version = (self.version or 0) + 1
+        self.version = new_version()
         super().save(*args, **kwargs)
 
     @classmethod
@@ -126,13 +133,8 @@ class Calendar(models.Model):
         """(holiday date → name, make-up workdays) from the ``holidays`` package for ``years``."""
         if not self.country:
             return {}, set()
-        import holidays as holidays_package
-
-        try:
-            data = holidays_package.country_holidays(self.country, years=list(years))
-        except NotImplementedError:
-            return {}, set()
-        return dict(data.items()), set(getattr(data, "weekend_workdays", set()))
+        names, workdays = _package_holidays(self.country, years.start, years.stop)
+        return dict(names), set(workdays)
 
     def day_sets(self, years: range) -> tuple[set[dt.date], set[dt.date]]:
         """(holidays, extra workdays) for ``years``: the package's, with this calendar's overrides winning."""
@@ -149,7 +151,7 @@ class Calendar(models.Model):
 
     def engine(self) -> BusinessCalendar:
         """The arithmetic for this calendar, cached per (calendar, version): any change to the
-        calendar or its overrides bumps ``version``, so a stale engine is never used after it."""
+        calendar or its overrides sets a new ``version``, so a stale engine is never used after it."""
         this_year = clock.now().year
         key = (self.pk, self.version, this_year)
         cached = _ENGINES.get(key)
@@ -162,8 +164,23 @@ class Calendar(models.Model):
         return engine
 
     def bump_version(self) -> None:
-        Calendar.objects.filter(pk=self.pk).update(version=F("version") + 1)
-        self.refresh_from_db(fields=["version"])
+        self.version = new_version()
+        Calendar.objects.filter(pk=self.pk).update(version=self.version)
+
+
+@functools.lru_cache(maxsize=32)
+def _package_holidays(
+    country: str, first: int, stop: int
+) -> tuple[tuple[tuple[dt.date, str], ...], frozenset[dt.date]]:
+    """The package's holidays and make-up workdays, once per process (its lunar arithmetic is slow:
+    about 60 ms a year for China), so that an override change only rebuilds the tables."""
+    import holidays as holidays_package
+
+    try:
+        data = holidays_package.country_holidays(country, years=list(range(first, stop)))
+    except NotImplementedError:
+        return (), frozenset()
+    return tuple(sorted(data.items())), frozenset(getattr(data, "weekend_workdays", set()))
 
 
 class _EngineCache:
@@ -219,12 +236,12 @@ class CalendarOverride(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        Calendar.objects.filter(pk=self.calendar_id).update(version=F("version") + 1)
+        Calendar.objects.filter(pk=self.calendar_id).update(version=new_version())
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         calendar_id = self.calendar_id
         result = super().delete(*args, **kwargs)
-        Calendar.objects.filter(pk=calendar_id).update(version=F("version") + 1)
+        Calendar.objects.filter(pk=calendar_id).update(version=new_version())
         return result
 
 
