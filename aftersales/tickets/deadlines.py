@@ -377,3 +377,66 @@ def recompute_policy_tickets(policy: Any) -> int:
 
 def register() -> None:
     register_policy_listener(recompute_policy_tickets)
+
+
+# --- What people see -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Summary:
+    """The one clock a queue row shows: the nearest running deadline, or why there is none."""
+
+    state: str  # "ok", "warning", "breached", "paused", "met", "none"
+    target: str = ""
+    due_at: dt.datetime | None = None
+    left: dt.timedelta = dt.timedelta(0)  # business time; for "breached", how long overdue
+
+    @property
+    def text(self) -> str:
+        if self.state == "breached":
+            return _("overdue %(time)s") % {"time": format_duration(self.left)}
+        if self.state in ("ok", "warning"):
+            return _("%(time)s left") % {"time": format_duration(self.left)}
+        if self.state == "paused":
+            return _("paused")
+        if self.state == "met":
+            return _("met")
+        return ""
+
+    @property
+    def target_label(self) -> str:
+        return str(SlaTarget(self.target).label) if self.target else ""
+
+
+def view_clocks(ticket: Ticket, now: dt.datetime) -> list[tuple[Clock, Summary]]:
+    """Each target with its state for the ticket page."""
+    if not has_clocks(ticket):
+        return []
+    engine = engine_of(ticket)
+    return [(item, _summarise(item, now, engine)) for item in clocks(ticket, engine)]
+
+
+def _summarise(item: Clock, now: dt.datetime, engine: BusinessCalendar) -> Summary:
+    if item.running and item.due_at is not None:
+        if now >= item.due_at:
+            return Summary("breached", item.target, item.due_at, engine.business_time_between(item.due_at, now))
+        left = engine.business_time_between(now, item.due_at)
+        state = "warning" if item.warn_at is not None and now >= item.warn_at else "ok"
+        return Summary(state, item.target, item.due_at, left)
+    if item.paused:
+        return Summary("paused", item.target)
+    if item.met:
+        return Summary("breached" if item.breached else "met", item.target, item.due_at)
+    return Summary("none", item.target)
+
+
+def summary(ticket: Ticket, now: dt.datetime) -> Summary:
+    """The nearest running deadline of ``ticket`` (for the queue badge)."""
+    pairs = view_clocks(ticket, now)
+    live = sorted(
+        (state for item, state in pairs if item.running and state.due_at is not None),
+        key=lambda state: state.due_at or now,
+    )
+    if live:
+        return live[0]
+    if any(state.state == "paused" for _item, state in pairs):
+        return Summary("paused", SlaTarget.RESOLUTION)
+    return Summary("none")

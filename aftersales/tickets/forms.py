@@ -71,6 +71,7 @@ SORT_CHOICES = [
     ("created", _("Created, oldest first")),
     ("priority", _("Priority, urgent first")),
     ("-priority", _("Priority, low first")),
+    ("due", _("Due soonest")),
 ]
 
 

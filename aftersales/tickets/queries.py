@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, DateTimeField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,7 @@ SORTS = {
     "created": ("created_at", "pk"),
     "priority": ("priority", "-updated_at", "-pk"),  # P1 first
     "-priority": ("-priority", "-updated_at", "-pk"),
+    "due": ("next_due", "pk"),  # annotated by queue_queryset (SLA clocks, issue 3)
 }
 DEFAULT_SORT = "-updated"
 
@@ -136,8 +138,28 @@ def queue_queryset(user: Any, view: str, filters: dict[str, Any]) -> QuerySet[Ti
         queryset = queryset.filter(created_at__gte=_day_start(filters["created_from"]))
     if filters.get("created_to"):
         queryset = queryset.filter(created_at__lt=_day_start(filters["created_to"] + dt.timedelta(days=1)))
-    order = SORTS.get(filters.get("sort") or DEFAULT_SORT, SORTS[DEFAULT_SORT])
-    return queryset.select_related("customer__parent", "owner__agent_profile", "category", "team").order_by(*order)
+    sort = filters.get("sort") or DEFAULT_SORT
+    order = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    if sort == "due":
+        queryset = queryset.annotate(next_due=next_due())
+    return queryset.select_related(
+        "customer__parent", "owner__agent_profile", "category", "team", "sla_policy__calendar", "customer__calendar"
+    ).order_by(*order)
+
+
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+def next_due() -> Case:
+    """The nearest running deadline of an open ticket (far future when none), for "due soonest"."""
+    far = Value(FAR_FUTURE, output_field=DateTimeField())
+    first = Case(
+        When(first_response_at__isnull=True, then=Coalesce("first_response_due_at", far)),
+        default=far,
+        output_field=DateTimeField(),
+    )
+    nearest = Least(first, Coalesce("next_response_due_at", far), Coalesce("resolution_due_at", far))
+    return Case(When(status__in=OPEN, then=nearest), default=far, output_field=DateTimeField())
 
 
 # --- Ticket page ---------------------------------------------------------------------------

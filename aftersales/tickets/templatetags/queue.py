@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from aftersales.core import clock
 from aftersales.core.access import is_staff_member
 from aftersales.customers.forms import agent_label, customer_label
+from aftersales.tickets import deadlines
 from aftersales.tickets.models import Channel, EventKind, Priority, SlaTarget, Status, TicketEvent
 from aftersales.tickets.queries import QUEUE_VIEWS, queue_counts
 
@@ -171,3 +173,21 @@ def _sla_target(value: Any) -> str:
         return str(SlaTarget(value).label)
     except ValueError:
         return str(value or "")
+
+
+# --- SLA clocks ------------------------------------------------------------------------------
+@register.inclusion_tag("tickets/_sla_badge.html")
+def sla_badge(ticket: Any) -> dict[str, Any]:
+    """The queue's clock: nearest deadline, time left or overdue in business time, coloured."""
+    return {"summary": deadlines.summary(ticket, clock.now())}
+
+
+@register.inclusion_tag("tickets/_sla_panel.html")
+def sla_clocks(ticket: Any) -> dict[str, Any]:
+    """The ticket page's deadlines: each target's due time and state."""
+    return {"ticket": ticket, "rows": deadlines.view_clocks(ticket, clock.now())}
+
+
+@register.filter
+def business_duration(seconds: Any) -> str:
+    return deadlines.format_duration(dt.timedelta(seconds=int(seconds or 0)))

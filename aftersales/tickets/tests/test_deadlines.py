@@ -38,7 +38,7 @@ def opened(when: dt.datetime, customer, **kwargs) -> Ticket:
 
 def test_friday_evening_ticket_is_due_monday_noon(personas):
     ticket = opened(at(2026, 11, 20, 17), personas.other_customer)  # Friday 17:00, standard tier
-    assert ticket.sla_policy.name == "Default"
+    assert getattr(ticket.sla_policy, "name", None) == "Default"
     # Friday 17-18 is one hour; Monday 09-12 the other three; lunch is not counted.
     assert ticket.first_response_due_at == at(2026, 11, 23, 12)
     # 24h = Fri 1 + Mon 8 + Tue 8 + Wed 7 (09-12, 13-17)
@@ -62,10 +62,10 @@ def test_make_up_saturday_counts_as_a_workday(personas):
 
 def test_the_key_account_and_p1_policies_apply(personas):
     key = opened(at(2026, 11, 23, 9), personas.customer)  # Starriver is a key account
-    assert key.sla_policy.name == "Key accounts"
+    assert getattr(key.sla_policy, "name", None) == "Key accounts"
     assert key.first_response_due_at == at(2026, 11, 23, 11)
     urgent = opened(at(2026, 11, 23, 11, 45), personas.other_customer, priority=Priority.P1)
-    assert urgent.sla_policy.name == "P1 · urgent"
+    assert getattr(urgent.sla_policy, "name", None) == "P1 · urgent"
     assert urgent.first_response_due_at == at(2026, 11, 23, 13, 15)  # 15 minutes before lunch, 15 after
 
 
@@ -147,7 +147,7 @@ def test_priority_change_reselects_the_policy_keeping_elapsed_time(personas):
     with time_machine.travel(at(2026, 11, 23, 9, 10), tick=False):
         actions.update_ticket(ticket=ticket, actor=personas.agent, priority=Priority.P1)
     ticket.refresh_from_db()
-    assert ticket.sla_policy.name == "P1 · urgent"
+    assert getattr(ticket.sla_policy, "name", None) == "P1 · urgent"
     assert ticket.first_response_due_at == at(2026, 11, 23, 9, 30)  # from creation, not from the change
     assert ticket.resolution_due_at == at(2026, 11, 23, 18)
     assert ticket.sla_check_at == at(2026, 11, 23, 9, 22) + dt.timedelta(seconds=30)  # 75 % of 30 minutes

@@ -28,6 +28,7 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
 def run_sweep(when: dt.datetime) -> tasks.SweepReport:
     with time_machine.travel(when, tick=False):
         result = tasks.sla_sweep.enqueue()  # the immediate backend runs it here
+    assert result.return_value is not None
     return tasks.SweepReport(**result.return_value)
 
 
