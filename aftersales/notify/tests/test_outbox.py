@@ -14,7 +14,6 @@ from aftersales.notify import delivery
 from aftersales.notify.api import notify
 from aftersales.notify.models import Delivery, DeliveryState, Notification
 from aftersales.notify.transports import EmailTransport, Transport, message_id, register_transport
-from aftersales.testing.factories import make_user
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
@@ -30,16 +29,17 @@ def test_notify_writes_a_notification_and_a_delivery_per_transport(personas):
     assert states == {"inapp": DeliveryState.SENT, "email": DeliveryState.PENDING}
 
 
-def test_each_recipient_reads_it_in_their_own_language():
-    english = make_user("en.reader", language="en")
-    chinese = make_user("zh.reader", language="zh-hans")
+def test_each_recipient_reads_it_in_their_own_language(personas):
+    english, chinese = personas.agent, personas.agent2
+    chinese.agent_profile.language = "zh-hans"
+    chinese.agent_profile.save()
     notify(
         [english, chinese], kind="test", title=gettext_lazy("New ticket"), body=lambda: str(gettext_lazy("Sign out"))
     )
     titles = dict(Notification.objects.values_list("recipient__username", "title"))
     bodies = dict(Notification.objects.values_list("recipient__username", "body"))
-    assert titles == {"en.reader": "New ticket", "zh.reader": "新建工单"}
-    assert bodies == {"en.reader": "Sign out", "zh.reader": "退出登录"}
+    assert titles == {"li.heping": "New ticket", "yang.meng": "新建工单"}
+    assert bodies == {"li.heping": "Sign out", "yang.meng": "退出登录"}
 
 
 def test_duplicates_and_users_without_email_are_handled(personas):
