@@ -50,22 +50,28 @@ def due_tickets(now: dt.datetime) -> Any:
 def sweep(*, now: dt.datetime | None = None, chunk: int = CHUNK) -> SweepReport:
     now = now or clock.now()
     report = SweepReport()
+    leads: dict[str, list[Any]] = {}  # users with the lead role, read once per sweep
     last_pk = 0
     while True:
         ids = list(due_tickets(now).filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:chunk])
         for pk in ids:
-            _handle(pk, now, report)
+            _handle(pk, now, report, leads)
         if len(ids) < chunk:
             return report
         last_pk = ids[-1]
 
 
-def _leads(ticket: Ticket) -> list[Any]:
+def _leads(ticket: Ticket, cache: dict[str, list[Any]]) -> list[Any]:
+    """The team's lead; without one, every active user with the lead role."""
     team = ticket.team
     if team is not None and team.lead is not None and team.lead.is_active:
         return [team.lead]
-    user_model = get_user_model()
-    return list(user_model.objects.filter(groups__name="lead", is_active=True).select_related("agent_profile"))
+    if "lead" not in cache:
+        user_model = get_user_model()
+        cache["lead"] = list(
+            user_model.objects.filter(groups__name="lead", is_active=True).select_related("agent_profile")
+        )
+    return cache["lead"]
 
 
 def target_label(target: str) -> str:
@@ -76,12 +82,13 @@ def _when(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def _handle(pk: int, now: dt.datetime, report: SweepReport) -> None:
+def _handle(pk: int, now: dt.datetime, report: SweepReport, leads: dict[str, list[Any]]) -> None:
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
             .select_related("sla_policy__calendar", "customer__calendar", "owner__agent_profile", "team__lead")
             .filter(pk=pk, sla_check_at__lte=now)
+            .order_by()
             .first()
         )
         if ticket is None:  # another sweep moved it on
@@ -112,18 +119,20 @@ def _handle(pk: int, now: dt.datetime, report: SweepReport) -> None:
                 setattr(ticket, field, True)
                 fields.append(field)
                 events.sla_breach(ticket, target=target, due_at=due_at, at=now)
-                _notify_breach(ticket, target, due_at)
+                _notify_breach(ticket, target, due_at, leads=_leads(ticket, leads))
                 report.breaches += 1
             else:
                 events.sla_warning(ticket, target=target, due_at=due_at, at=now)
-                _notify_warning(ticket, target, due_at, left=engine.business_time_between(now, due_at))
+                recipients = [ticket.owner] if ticket.owner is not None else _leads(ticket, leads)
+                _notify_warning(ticket, target, due_at, recipients, left=engine.business_time_between(now, due_at))
                 report.warnings += 1
         fields += deadlines.schedule(ticket, after=now, engine=engine)
         ticket.save(update_fields=fields)
 
 
-def _notify_warning(ticket: Ticket, target: str, due_at: dt.datetime, *, left: dt.timedelta) -> None:
-    recipients = [ticket.owner] if ticket.owner is not None else _leads(ticket)
+def _notify_warning(
+    ticket: Ticket, target: str, due_at: dt.datetime, recipients: list[Any], *, left: dt.timedelta
+) -> None:
     notify(
         recipients,
         kind="sla_warning",
@@ -142,9 +151,9 @@ def _notify_warning(ticket: Ticket, target: str, due_at: dt.datetime, *, left: d
     )
 
 
-def _notify_breach(ticket: Ticket, target: str, due_at: dt.datetime) -> None:
+def _notify_breach(ticket: Ticket, target: str, due_at: dt.datetime, *, leads: list[Any]) -> None:
     notify(
-        [ticket.owner, *_leads(ticket)],
+        [ticket.owner, *leads],
         kind="sla_breach",
         title=lambda: _("%(ref)s: %(target)s target breached") % {"ref": ticket.ref, "target": target_label(target)},
         body=lambda: _("“%(subject)s” was due at %(due)s. Owner: %(owner)s.")
