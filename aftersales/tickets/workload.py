@@ -147,34 +147,25 @@ def _medians_python(ids: list[int], since: dict[int, dt.datetime]) -> dict[int, 
     }
 
 
-def _has_clocks() -> bool:
-    # TODO(issue 3): drop once the SLA clock fields (piece B) are on Ticket.
-    names = {f.name for f in Ticket._meta.get_fields()}
-    return {"first_response_due_at", "resolution_breached", "first_response_seconds"} <= names
-
-
 def agent_workload(now: dt.datetime | None = None) -> list[AgentLoad]:
     """One row per active user with a write role, by name."""
     now = now or clock.now()
     agents = list(agents_queryset())
     ids = [agent.pk for agent in agents]
-    clocks = _has_clocks()
-    measures: dict[str, Any] = {"open": Count("pk")}
-    if clocks:
-        soon = due_soon_limit(now)
-        measures["due_soon"] = Count("pk", filter=_due_soon(now, soon))
-        measures["breached"] = Count("pk", filter=BREACHED)
+    soon = due_soon_limit(now)
     counts = {
         row["owner"]: row
         for row in Ticket.objects.filter(owner_id__in=ids, status__in=OPEN_STATUSES)
         .values("owner")
-        .annotate(**measures)
+        .annotate(
+            open=Count("pk"),
+            due_soon=Count("pk", filter=_due_soon(now, soon)),
+            breached=Count("pk", filter=BREACHED),
+        )
         .order_by()
     }
     since = {days: now - dt.timedelta(days=days) for days in WINDOWS}
-    medians: dict[int, dict[str, float | None]] = {}
-    if clocks:
-        medians = _medians_sql(ids, since) if connection.vendor == "postgresql" else _medians_python(ids, since)
+    medians = _medians_sql(ids, since) if connection.vendor == "postgresql" else _medians_python(ids, since)
     loads = []
     for agent in agents:
         row = counts.get(agent.pk, {})
