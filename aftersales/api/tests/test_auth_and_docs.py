@@ -17,11 +17,16 @@ OPERATIONS = [
     ("get", "/customers/{code}/contacts"), ("post", "/customers/{code}/contacts"),
     ("get", "/tickets"), ("post", "/tickets"), ("get", "/tickets/{ref}"), ("post", "/tickets/{ref}/replies"),
     ("post", "/tickets/{ref}/notes"), ("post", "/tickets/{ref}/assign"), ("post", "/tickets/{ref}/status"),
+    ("get", "/sla/calendars"), ("get", "/sla/calendars/{calendar_id}/workdays"),
 ]
 
 
 def _call(api, method, path, ref):
     path = path.replace("{code}", "starriver").replace("{ref}", ref)
+    if "{calendar_id}" in path:
+        from aftersales.sla.models import Calendar
+
+        path = path.replace("{calendar_id}", str(Calendar.get_default().pk)) + "?start=2026-01-01&end=2026-01-31"
     return getattr(api, method)(path) if method == "get" else getattr(api, method)(path, {})
 
 
