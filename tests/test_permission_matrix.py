@@ -43,8 +43,12 @@ POST = policy(anonymous=302, outsider=403, viewer=403, writer=DONE)
 OBJECT_POST = policy(anonymous=302, outsider=404, viewer=403, writer=DONE)
 API_READ = policy(anonymous=401, outsider=403, viewer=200, writer=200)
 API_WRITE = policy(anonymous=401, outsider=403, viewer=403, writer=API_DONE)
-LEAD_PAGE = {"anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": 200, "admin": 200}
-LEAD_POST = {"anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": DONE, "admin": DONE}
+LEAD_PAGE: dict[str, Expect] = {
+    "anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": 200, "admin": 200,
+}
+LEAD_POST: dict[str, Expect] = {
+    "anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": DONE, "admin": DONE,
+}
 
 
 @dataclass(frozen=True)
