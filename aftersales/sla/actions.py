@@ -1,8 +1,8 @@
 """Writes to calendars, overrides and policies: leads and admins only, audited, one transaction each.
 
 A policy change calls the registered policy listeners after commit (``tickets`` recomputes its
-open tickets' deadlines there); the calendar engine cache is keyed by the calendar's version,
-which every change here bumps.
+open tickets' deadlines there), a calendar or override change the calendar listeners; the
+calendar engine cache is keyed by the calendar's version, which every change here renews.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.audit.log import record as audit
 from aftersales.core.access import is_lead
-from aftersales.sla.listeners import notify_policy_changed
+from aftersales.sla.listeners import notify_calendar_changed, notify_policy_changed
 from aftersales.sla.models import Calendar, CalendarOverride, Policy
 
 _CALENDAR_FIELDS = ("name", "timezone", "week", "country", "is_default")
@@ -70,6 +70,7 @@ def save_calendar(*, actor: Any, calendar: Calendar | None = None, **values: Any
         calendar.save()
         audit(actor=actor, action="sla.calendar.create" if is_new else "sla.calendar.update", obj=calendar,
               before=before, after=_snapshot(calendar, _CALENDAR_FIELDS))
+        transaction.on_commit(partial(notify_calendar_changed, calendar))
     return calendar
 
 
@@ -93,6 +94,7 @@ def save_override(
             raise ValidationError(_("This date already has an override; reload the page.")) from exc
         audit(actor=actor, action="sla.override.create" if not before else "sla.override.update", obj=override,
               before=before, after=_snapshot(override, ("date", "is_workday", "note")))
+        transaction.on_commit(partial(notify_calendar_changed, calendar))
     calendar.refresh_from_db(fields=["version"])
     return override
 
@@ -104,6 +106,7 @@ def delete_override(*, actor: Any, override: CalendarOverride) -> None:
         before = _snapshot(override, ("date", "is_workday", "note"))
         audit(actor=actor, action="sla.override.delete", obj=override, before=before, after={})
         override.delete()
+        transaction.on_commit(partial(notify_calendar_changed, calendar))
     calendar.refresh_from_db(fields=["version"])
 
 

@@ -10,7 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from aftersales.audit.models import AuditEntry
 from aftersales.sla import actions
 from aftersales.sla.checks import calendars_missing_next_year
-from aftersales.sla.listeners import register_policy_listener, unregister_policy_listener
+from aftersales.sla.listeners import (
+    register_calendar_listener,
+    register_policy_listener,
+    unregister_calendar_listener,
+    unregister_policy_listener,
+)
 from aftersales.sla.models import DEFAULT_WEEK, Calendar, CalendarOverride, Policy
 from aftersales.sla.policies import default_policy, select_policy
 
@@ -66,6 +71,28 @@ def test_save_policy_is_audited_and_calls_listeners_after_commit(personas, djang
         unregister_policy_listener(seen.append)
     entry = AuditEntry.objects.get(action="sla.policy.create")
     assert entry.actor == personas.lead and entry.after["first_response"] == 900
+
+
+def test_calendar_changes_call_calendar_listeners_after_commit(personas, django_capture_on_commit_callbacks) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    def listener(calendar: Calendar) -> None:
+        seen.append((calendar.name, calendar.engine().is_working_day(dt.date(2027, 2, 20))))
+
+    register_calendar_listener(listener)
+    try:
+        calendar = Calendar.get_default()
+        with django_capture_on_commit_callbacks(execute=True):
+            override = actions.save_override(actor=personas.lead, calendar=calendar, date=dt.date(2027, 2, 20),
+                                             is_workday=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.delete_override(actor=personas.lead, override=override)
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.save_calendar(actor=personas.lead, calendar=calendar, name="China desk")
+    finally:
+        unregister_calendar_listener(listener)
+    default_name = "China (Asia/Shanghai) 09:00-18:00"
+    assert seen == [(default_name, True), (default_name, False), ("China desk", False)]
 
 
 def test_only_leads_configure(personas) -> None:
