@@ -74,8 +74,11 @@ class RuleForm(forms.Form):
 class SettingsForm(forms.Form):
     triage_team = forms.ModelChoiceField(
         label=_("Default triage team"), required=False, queryset=Team.objects.order_by("name"),
-        empty_label=_("— none: the unassigned queue —"),
-        help_text=_("Where a ticket goes when no rule matches and its account manager is not available."),
+        empty_label=_("— none —"),
+        help_text=_(
+            "Where a ticket goes, unassigned, when no rule matches and its account manager is not available. "
+            "None: the unassigned queue only."
+        ),
     )
 
 
