@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.sla.conditions import condition_choices
@@ -132,6 +133,9 @@ class DurationInput(forms.MultiWidget):
         ]
         super().__init__(widgets, attrs)
 
+    def id_for_label(self, id_: str) -> str:
+        return f"{id_}_0" if id_ else ""
+
     def decompress(self, value: Any) -> list[Any]:
         if not value:
             return [None, None]
@@ -149,6 +153,9 @@ class DurationField(forms.MultiValueField):
                   forms.IntegerField(min_value=0, max_value=59, required=False))
         kwargs.setdefault("required", False)
         super().__init__(fields, require_all_fields=False, **kwargs)
+        hours, minutes = self.widget.widgets  # type: ignore[attr-defined]
+        hours.attrs["aria-label"] = format_lazy("{} ({})", self.label, _("hours"))
+        minutes.attrs["aria-label"] = format_lazy("{} ({})", self.label, _("minutes"))
 
     def compress(self, data_list: list[Any]) -> dt.timedelta | None:
         if not data_list or all(value in (None, "") for value in data_list):

@@ -190,3 +190,30 @@ def test_lead_creates_and_edits_a_policy(client, personas) -> None:
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.resolution is None
+
+
+def test_registered_condition_choices_become_checkboxes(client, personas, monkeypatch) -> None:
+    from aftersales.sla import conditions
+
+    monkeypatch.setattr(conditions, "_providers", {})
+    conditions.register_condition_choices("channels", lambda: [("email", "Email"), ("chat", "Chat")])
+    conditions.register_condition_choices("priorities", lambda: [(1, "P1 · urgent"), (2, "P2 · high")])
+    with pytest.raises(ValueError):
+        conditions.register_condition_choices("weather", list)
+    client.force_login(personas.lead)
+    page = client.get(reverse("sla:policy_new")).content.decode()
+    assert 'type="checkbox" name="channels" value="chat"' in page
+    assert 'type="checkbox" name="priorities" value="1"' in page
+    assert 'name="tiers"' in page and 'type="checkbox" name="tiers"' not in page  # no provider: text
+    data = {
+        "name": "Urgent chat", "order": "3", "is_active": "on", "calendar": str(Calendar.get_default().pk),
+        "channels": ["chat"], "priorities": ["1", "2"], "tiers": "", "category_codes": "dlr",
+        "first_response_0": "0", "first_response_1": "15", "warn_at_percent": "75",
+    }
+    assert client.post(reverse("sla:policy_new"), data).status_code == 302
+    policy = Policy.objects.get(name="Urgent chat")
+    assert (policy.channels, policy.priorities, policy.category_codes, policy.tiers) == (["chat"], [1, 2], ["dlr"], [])
+    edit = client.get(reverse("sla:policy_edit", args=[policy.pk])).content.decode()
+    assert re.search(r'name="channels" value="chat"[^>]*checked', edit)
+    response = client.post(reverse("sla:policy_new"), {**data, "name": "Bad", "channels": ["fax"]})
+    assert response.status_code == 400
