@@ -91,6 +91,26 @@ def register_listener(listener: TicketListener) -> None:
         _listeners.append(listener)
 
 
+# --- Message hooks: how channels (mail, chat) send an agent's reply out ----------------
+MessageHook = Callable[[Message], None]
+_message_hooks: list[MessageHook] = []
+
+
+def register_message_hook(hook: MessageHook) -> None:
+    """Call ``hook(message)`` inside the transaction that writes each outbound reply.
+
+    A channel writes its outbox row there, so the reply and its delivery commit (or roll back)
+    together; a hook that raises rolls the reply back. ``tickets`` never imports the channels.
+    """
+    if hook not in _message_hooks:
+        _message_hooks.append(hook)
+
+
+def unregister_message_hook(hook: MessageHook) -> None:
+    if hook in _message_hooks:
+        _message_hooks.remove(hook)
+
+
 def _after_commit(ticket: Ticket, what: str) -> None:
     def run() -> None:
         for listener in list(_listeners):
@@ -363,6 +383,10 @@ def _add_message(
             reason = gettext_noop("customer replied") if kind == MessageKind.INBOUND else ""
             fields += _apply_status(ticket, new_status, actor, reason=reason)
         _save(ticket, *fields)
+        if kind == MessageKind.OUTBOUND:
+            message.ticket = ticket
+            for hook in list(_message_hooks):
+                hook(message)
         audit(actor=actor, action=f"ticket.message.{kind}", obj=ticket, after={"message": message.pk})
         _after_commit(ticket, {"in": "customer_message", "out": "replied", "note": "noted"}[kind])
     return message
