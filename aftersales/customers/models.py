@@ -79,6 +79,12 @@ class Customer(models.Model):
         help_text=_("Its own working hours and holidays for SLA clocks; empty: the policy's calendar."),
     )
     notes = models.TextField(_("notes"), blank=True)
+    mail_domains = models.JSONField(
+        _("mail domains"),
+        default=list,
+        blank=True,
+        help_text=_("Mail from these domains (e.g. example.cn) is matched to this customer."),
+    )
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
 
@@ -139,6 +145,16 @@ class Contact(models.Model):
     im_handles = models.JSONField(_("IM handles"), default=dict, blank=True, help_text=_('e.g. {"wecom": "li.hua"}'))
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    # The login of this contact in the customer portal (created at the first sign-in; no desk role).
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="portal_contact",
+        editable=False,
+        verbose_name=_("portal login"),
+    )
     created_at = models.DateTimeField(_("created"))
 
     class Meta:

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,14 +52,19 @@ def sweep(*, now: dt.datetime | None = None, chunk: int = CHUNK) -> SweepReport:
     now = now or clock.now()
     report = SweepReport()
     leads: dict[str, list[Any]] = {}  # users with the lead role, read once per sweep
-    last_pk = 0
+    after: tuple[dt.datetime, int] | None = None
     while True:
-        ids = list(due_tickets(now).filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:chunk])
-        for pk in ids:
+        # A range scan of the sla_check_at index, in (sla_check_at, pk) pages: never a walk of
+        # the primary key looking for due rows (which reads every open ticket when few are due).
+        due = due_tickets(now)
+        if after is not None:
+            due = due.filter(Q(sla_check_at__gt=after[0]) | Q(sla_check_at=after[0], pk__gt=after[1]))
+        rows = list(due.order_by("sla_check_at", "pk").values_list("sla_check_at", "pk")[:chunk])
+        for _check_at, pk in rows:
             _handle(pk, now, report, leads)
-        if len(ids) < chunk:
+        if len(rows) < chunk:
             return report
-        last_pk = ids[-1]
+        after = rows[-1]
 
 
 def _leads(ticket: Ticket, cache: dict[str, list[Any]]) -> list[Any]:
