@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "aftersales.tickets",
     "aftersales.routing",
     "aftersales.notify",
+    "aftersales.mail",
     "aftersales.api",
     "aftersales.demo",
 ]
