@@ -82,7 +82,7 @@ def notify(
         return []
     written: list[Notification] = []
     pending: list[int] = []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction when there is one
         if key:
             done = set(
                 Notification.objects.filter(key=key, recipient_id__in=seen).values_list("recipient_id", flat=True)
