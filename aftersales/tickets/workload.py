@@ -147,15 +147,21 @@ def _medians_python(ids: list[int], since: dict[int, dt.datetime]) -> dict[int, 
     }
 
 
-def agent_workload(now: dt.datetime | None = None) -> list[AgentLoad]:
-    """One row per active user with a write role, by name."""
+@dataclass
+class Workload:
+    agents: list[AgentLoad]
+    unassigned: AgentLoad  # open tickets with no owner (medians stay empty)
+
+
+def workload(now: dt.datetime | None = None) -> Workload:
+    """One row per active user with a write role, by name, and the unassigned backlog."""
     now = now or clock.now()
     agents = list(agents_queryset())
     ids = [agent.pk for agent in agents]
     soon = due_soon_limit(now)
     counts = {
         row["owner"]: row
-        for row in Ticket.objects.filter(owner_id__in=ids, status__in=OPEN_STATUSES)
+        for row in Ticket.objects.filter(Q(owner_id__in=ids) | Q(owner__isnull=True), status__in=OPEN_STATUSES)
         .values("owner")
         .annotate(
             open=Count("pk"),
@@ -179,4 +185,13 @@ def agent_workload(now: dt.datetime | None = None) -> list[AgentLoad]:
             breached=row.get("breached", 0),
             medians=medians.get(agent.pk, {}),
         ))
-    return loads
+    nobody = counts.get(None, {})
+    unassigned = AgentLoad(
+        user=None, name=_("Unassigned"), is_away=False,
+        open=nobody.get("open", 0), due_soon=nobody.get("due_soon", 0), breached=nobody.get("breached", 0),
+    )
+    return Workload(agents=loads, unassigned=unassigned)
+
+
+def agent_workload(now: dt.datetime | None = None) -> list[AgentLoad]:
+    return workload(now).agents

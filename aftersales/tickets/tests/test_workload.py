@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -42,12 +43,10 @@ def ticket_for(owner: Any, **fields: Any) -> Ticket:
 
 
 def row(html: str, username: str) -> dict[str, str]:
-    """The cells of one agent's row, by column, as the reader sees them."""
-    import re
-
+    """The cells of one agent's row (username "" is the unassigned row), by column, as shown."""
     start = html.index(f'data-agent="{username}"')
     chunk = html[start:html.index("</tr>", start)]
-    cells = dict(re.findall(r'data-column="(\w+)">(?:<strong[^>]*>)?([^<]*)', chunk))
+    cells = dict(re.findall(r'data-column="(\w+)">(?:<(?:strong|a)[^>]*>)?([^<]*)', chunk))
     cells["away"] = "yes" if 'data-testid="away"' in chunk else "no"
     return cells
 
@@ -71,6 +70,8 @@ def world(personas: Any) -> Any:
                    resolved_at=NOW - 40 * day, resolution_seconds=99999)
         ticket_for(personas.lead, status=Status.RESOLVED, first_response_at=NOW - 31 * day,
                    first_response_seconds=60)
+        ticket_for(None, status=Status.NEW, first_response_due_at=at_shanghai(9), first_response_breached=True)
+        ticket_for(None, status=Status.NEW, first_response_due_at=at_shanghai(11))
         AgentProfile.objects.filter(user=personas.agent2).update(is_away=True)
     return personas
 
@@ -90,6 +91,19 @@ def test_lead_sees_each_agents_numbers(client: Any, world: Any) -> None:
     assert row(html, "han.pengshuai")["fr30"] == "—"  # answered 31 days ago: outside both windows
     assert 'data-agent="viewer.zhao"' not in html and 'data-agent="outsider"' not in html
     assert "Qian Guan" in html
+    assert row(html, "") == {"open": "2", "due_soon": "1", "breached": "1", "away": "no"}
+
+
+def test_open_count_links_to_the_agents_open_tickets(client: Any, world: Any) -> None:
+    client.force_login(world.lead)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(WORKLOAD).content.decode()
+        start = html.index('data-agent="li.heping"')
+        found = re.search(r'data-column="open"><a href="([^"]+)"', html[start:])
+        assert found is not None
+        link = found.group(1).replace("&amp;", "&")
+        queue = client.get(link).content.decode()
+    assert queue.count('data-testid="queue-row"') == 5
 
 
 def test_agent_workload_python_and_database_medians_agree(world: Any) -> None:
