@@ -115,3 +115,7 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} – {self.subject}"[:120]
+
+
+# Transport state (outbox, poller lease) lives in its own module.
+from aftersales.mail.models_outbound import MailboxLease, OutboundEmail, OutboundState  # noqa: E402, F401
