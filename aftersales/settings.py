@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "aftersales.routing",
     "aftersales.notify",
     "aftersales.mail",
+    "aftersales.chat",
     "aftersales.api",
     "aftersales.demo",
 ]

@@ -219,6 +219,25 @@ MATRIX: list[Row] = [
         "/notifications/999999/read/",
         policy(anonymous=302, outsider=403, viewer=404, writer=404),
     ),
+    # chat (issue 4): the signed webhook answers 401 to anyone without a valid signature, signed in or not
+    Row(
+        "chat_hooks:webhook",
+        "POST",
+        "/hooks/chat/{chat_slug}",
+        policy(anonymous=401, outsider=401, viewer=401, writer=401),
+    ),
+    # chat channels and IM targets: every staff member reads; leads and admins configure
+    Row("chat:overview", "GET", "/chat/", PAGE),
+    Row("chat:channel_new", "GET", "/chat/channels/new/", LEAD_PAGE),
+    Row("chat:channel_new", "POST", "/chat/channels/new/", LEAD_POST, {"name": "", "slug": "x", "kind": "wecom"}),
+    Row("chat:channel_edit", "GET", "/chat/channels/{chat_channel}/edit/", LEAD_PAGE),
+    Row("chat:channel_edit", "POST", "/chat/channels/{chat_channel}/edit/", LEAD_POST, {"name": "", "kind": "wecom"}),
+    Row("chat:target_new", "GET", "/chat/targets/new/", LEAD_PAGE),
+    Row("chat:target_new", "POST", "/chat/targets/new/", LEAD_POST, {"name": "", "kind": "slack"}),
+    Row("chat:target_edit", "GET", "/chat/targets/{im_target}/edit/", LEAD_PAGE),
+    Row("chat:target_edit", "POST", "/chat/targets/{im_target}/edit/", LEAD_POST, {"name": "", "kind": "slack"}),
+    Row("chat:target_test", "POST", "/chat/targets/{im_target}/test/", LEAD_POST),
+    Row("chat:target_delete", "POST", "/chat/targets/{im_target}/delete/", LEAD_POST),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
@@ -265,7 +284,21 @@ def world(personas: Any) -> dict[str, Any]:
         "calendar": Calendar.get_default().pk,
         "override": CalendarOverride.objects.create(calendar=Calendar.get_default(), date="2027-02-07").pk,
         "sla_policy": Policy.objects.get(is_default=True).pk,
+        **_chat_world(),
     }
+
+
+def _chat_world() -> dict[str, Any]:
+    from aftersales.chat.models import ChatChannel, ImTarget
+    from aftersales.core import clock
+
+    channel = ChatChannel.objects.create(
+        slug="matrix-wecom", name="Matrix WeCom", secret="matrix-secret-0123456789", created_at=clock.now()
+    )
+    target = ImTarget.objects.create(
+        kind="wecom", name="Matrix robot", url="http://127.0.0.1:9/robot", events=["assignment"], created_at=clock.now()
+    )
+    return {"chat_slug": channel.slug, "chat_channel": channel.pk, "im_target": target.pk}
 
 
 def _request(client: Any, persona: str, personas: Any, row: Row, world: dict[str, Any]) -> int:
