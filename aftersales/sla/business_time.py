@@ -13,6 +13,8 @@ whatever the duration or the number of holidays in the way.
 
 Rules:
 
+* An interval may end at midnight: ``MIDNIGHT`` (``time(0)``) as an end means 24:00, written
+  "24:00" in stored weeks, so "00:00-24:00" every day is a round-the-clock calendar.
 * ``holidays`` are dates that do not work even if their weekday has hours.
 * ``extra_workdays`` work with the hours of the first weekday, from Monday on, that has hours
   (Monday in any ordinary Mon-Fri calendar). A date in both sets is a workday (the explicit
@@ -32,7 +34,7 @@ import threading
 import zoneinfo
 from collections.abc import Iterable, Mapping
 
-__all__ = ["BusinessCalendar", "parse_week"]
+__all__ = ["MIDNIGHT", "BusinessCalendar", "check_intervals", "parse_time", "parse_week"]
 
 _UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
@@ -40,6 +42,34 @@ _US = dt.timedelta(microseconds=1)
 _MAX_EMPTY_YEARS = 8  # searching further than this for working time means the calendar has none
 
 Interval = tuple[dt.time, dt.time]
+MIDNIGHT = dt.time(0)  # as an interval's end: 24:00, the end of the day ("18:00-24:00", "00:00-24:00")
+
+
+def parse_time(text: str, *, end: bool = False) -> dt.time:
+    """"09:30" → time(9, 30); as an end, "24:00" → ``MIDNIGHT`` (the end of the day)."""
+    text = str(text).strip()
+    if end and text in ("24:00", "24:00:00"):
+        return MIDNIGHT
+    return dt.time.fromisoformat(text)
+
+
+def day_offset(moment: dt.time, *, end: bool = False) -> dt.timedelta:
+    """Time since the day's start; an end at ``MIDNIGHT`` is 24 hours."""
+    if end and moment == MIDNIGHT:
+        return dt.timedelta(days=1)
+    return dt.timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second,
+                        microseconds=moment.microsecond)
+
+
+def check_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted; raises ValueError unless each ends after it starts and none overlap."""
+    ordered = sorted(intervals, key=lambda pair: day_offset(pair[0]))
+    for index, (start, end) in enumerate(ordered):
+        if not day_offset(start) < day_offset(end, end=True):
+            raise ValueError(f"interval {start:%H:%M}-{end:%H:%M} does not end after it starts")
+        if index and day_offset(ordered[index - 1][1], end=True) > day_offset(start):
+            raise ValueError(f"intervals overlap at {start:%H:%M}")
+    return ordered
 
 
 def parse_week(data: Mapping[str, Iterable[Iterable[str]]] | None) -> dict[int, list[Interval]]:
@@ -49,9 +79,8 @@ def parse_week(data: Mapping[str, Iterable[Iterable[str]]] | None) -> dict[int, 
         day = int(key)
         if not 0 <= day <= 6:
             raise ValueError(f"weekday {key!r} is not 0 (Monday) to 6 (Sunday)")
-        for pair in intervals:
-            start, end = (dt.time.fromisoformat(str(part)) for part in pair)
-            week[day].append((start, end))
+        for first, last in intervals:
+            week[day].append((parse_time(first), parse_time(last, end=True)))
         week[day].sort()
     return week
 
@@ -80,13 +109,10 @@ class BusinessCalendar:
         self.tz = tz
         self.week: dict[int, list[Interval]] = {}
         for day in range(7):
-            intervals = sorted(week.get(day, []))
-            for index, (start, end) in enumerate(intervals):
-                if not start < end:
-                    raise ValueError(f"interval {start}-{end} on weekday {day} does not end after it starts")
-                if index and intervals[index - 1][1] > start:
-                    raise ValueError(f"intervals on weekday {day} overlap at {start}")
-            self.week[day] = intervals
+            try:
+                self.week[day] = check_intervals(week.get(day, []))
+            except ValueError as exc:
+                raise ValueError(f"weekday {day}: {exc}") from exc
         self.holidays = frozenset(holidays)
         self.extra_workdays = frozenset(extra_workdays)
         self._makeup_hours: list[Interval] = next((self.week[d] for d in range(7) if self.week[d]), [])
@@ -190,7 +216,8 @@ class BusinessCalendar:
         day, stop, one = dt.date(first, 1, 1), dt.date(last + 1, 1, 1), dt.timedelta(days=1)
         while day < stop:
             for start_t, end_t in self.hours_on(day):
-                start_us, end_us = self._utc_us(day, start_t), self._utc_us(day, end_t)
+                start_us = self._utc_us(day, start_t)
+                end_us = self._utc_us(day + one, MIDNIGHT) if end_t == MIDNIGHT else self._utc_us(day, end_t)
                 if ends and start_us < ends[-1]:  # a wall-clock repeat when clocks go back
                     start_us = ends[-1]
                 if end_us <= start_us:  # an interval swallowed by a DST gap

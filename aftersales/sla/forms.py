@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.sla.business_time import MIDNIGHT, parse_time
 from aftersales.sla.conditions import condition_choices
 from aftersales.sla.models import Calendar, Policy, validate_week
 
@@ -38,7 +39,8 @@ def format_intervals(intervals: list[list[str]]) -> str:
 
 
 def parse_intervals(text: str) -> list[list[str]]:
-    """"09:00-12:00, 13:30-18:30" → [["09:00", "12:00"], ["13:30", "18:30"]]; empty → no hours."""
+    """"09:00-12:00, 13:30-18:30" → [["09:00", "12:00"], ["13:30", "18:30"]]; empty → no hours.
+    An end of 24:00 is the end of the day ("00:00-24:00": round the clock)."""
     out = []
     for part in re.split(r"[,;，\n]+", text or ""):
         if not part.strip():
@@ -47,11 +49,12 @@ def parse_intervals(text: str) -> list[list[str]]:
         if not match:
             raise ValidationError(_("Write intervals like 09:00-12:00, 13:00-18:00 (problem: %(part)s)."),
                                   params={"part": part.strip()})
+        first, last = (value.zfill(5) for value in match.groups())
         try:
-            start, end = (dt.time.fromisoformat(value.zfill(5)) for value in match.groups())
+            start, end = parse_time(first), parse_time(last, end=True)
         except ValueError as exc:
             raise ValidationError(_("%(part)s is not a time of day."), params={"part": part.strip()}) from exc
-        out.append([start.strftime("%H:%M"), end.strftime("%H:%M")])
+        out.append([start.strftime("%H:%M"), "24:00" if end == MIDNIGHT else end.strftime("%H:%M")])
     return sorted(out)
 
 

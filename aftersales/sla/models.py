@@ -20,7 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core import clock
-from aftersales.sla.business_time import BusinessCalendar, parse_week
+from aftersales.sla.business_time import BusinessCalendar, day_offset, parse_time, parse_week
 
 WAITING_CUSTOMER = "waiting_customer"
 WAITING_VENDOR = "waiting_vendor"
@@ -43,7 +43,8 @@ def validate_timezone(value: str) -> None:
 
 
 def validate_week(value: Any) -> None:
-    """Seven weekdays ("0" Monday … "6" Sunday), each a list of [start, end] "HH:MM" pairs, start < end, no overlap."""
+    """Weekdays ("0" Monday … "6" Sunday) → lists of ["HH:MM", "HH:MM"] (an end may be "24:00"),
+    each ending after it starts, none overlapping."""
     if not isinstance(value, dict):
         raise ValidationError(_("The week must map weekdays to lists of intervals."))
     for key, intervals in value.items():
@@ -52,26 +53,24 @@ def validate_week(value: Any) -> None:
         parsed = []
         for pair in intervals:
             try:
-                start, end = (dt.time.fromisoformat(str(part)) for part in pair)
+                first, last = pair
+                start, end = parse_time(first), parse_time(last, end=True)
             except (TypeError, ValueError) as exc:
                 raise ValidationError(
                     _("%(value)s is not an interval like 09:00-12:00."), params={"value": pair}
                 ) from exc
-            if not start < end:
+            if not day_offset(start) < day_offset(end, end=True):
                 raise ValidationError(
                     _("The interval %(start)s-%(end)s must end after it starts."),
-                    params={"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")},
+                    params={"start": first, "end": last},
                 )
-            parsed.append((start, end))
+            parsed.append((day_offset(start), day_offset(end, end=True), f"{first}-{last}"))
         parsed.sort()
         for previous, current in itertools.pairwise(parsed):
             if current[0] < previous[1]:
                 raise ValidationError(
                     _("The intervals %(first)s and %(second)s overlap."),
-                    params={
-                        "first": f"{previous[0]:%H:%M}-{previous[1]:%H:%M}",
-                        "second": f"{current[0]:%H:%M}-{current[1]:%H:%M}",
-                    },
+                    params={"first": previous[2], "second": current[2]},
                 )
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from aftersales.sla.business_time import BusinessCalendar, parse_week
+from aftersales.sla.business_time import MIDNIGHT, BusinessCalendar, parse_week
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
@@ -148,6 +148,20 @@ def test_working_days() -> None:
     assert cal.working_days(dt.date(2025, 10, 2), dt.date(2025, 10, 1)) == []
 
 
+def test_intervals_may_end_at_midnight() -> None:
+    evening = BusinessCalendar(tz=SHANGHAI, week=weekdays(("18:00", "24:00")), holidays=set(), extra_workdays=set())
+    assert evening.add_business_time(sh(2025, 9, 1, 23, 0), H) == sh(2025, 9, 2, 0, 0)  # Monday 24:00
+    assert evening.add_business_time(sh(2025, 9, 1, 23, 0), 2 * H) == sh(2025, 9, 2, 19, 0)
+    assert evening.business_time_between(sh(2025, 9, 1), sh(2025, 9, 3)) == 12 * H
+    always = BusinessCalendar(tz=SHANGHAI, week=weekdays(("00:00", "24:00"), days=range(7)),
+                              holidays={dt.date(2025, 10, 1)}, extra_workdays=set())
+    assert always.add_business_time(sh(2025, 9, 30, 12, 0), 24 * H) == sh(2025, 10, 2, 12, 0)
+    assert always.business_time_between(sh(2025, 9, 1), sh(2025, 9, 8)) == 7 * 24 * H
+    with pytest.raises(ValueError):
+        BusinessCalendar(tz=SHANGHAI, week=weekdays(("18:00", "24:00"), ("20:00", "21:00")),
+                         holidays=set(), extra_workdays=set())
+
+
 # --- DST ------------------------------------------------------------------------------------------
 def test_dst_new_york_office_hours_follow_the_wall_clock() -> None:
     cal = BusinessCalendar(tz=NEW_YORK, week=weekdays(("09:00", "17:00")), holidays=set(), extra_workdays=set())
@@ -201,6 +215,14 @@ CALENDARS = {
         holidays={dt.date(2026, 7, 3)}, extra_workdays=set(),
     ),
     "london": BusinessCalendar(tz=LONDON, week=weekdays(("09:00", "17:30")), holidays=set(), extra_workdays=set()),
+    "new_york_round_the_clock": BusinessCalendar(
+        tz=NEW_YORK, week=weekdays(("00:00", "24:00"), days=range(7)),
+        holidays={dt.date(2025, 12, 25), dt.date(2026, 11, 1)}, extra_workdays=set(),
+    ),
+    "evenings": BusinessCalendar(
+        tz=LONDON, week=weekdays(("07:00", "09:00"), ("18:00", "24:00")), holidays=set(),
+        extra_workdays={dt.date(2026, 3, 29)},
+    ),
 }
 
 calendars = st.sampled_from(sorted(CALENDARS)).map(CALENDARS.__getitem__)
@@ -215,7 +237,7 @@ def inside_or_at_end(cal: BusinessCalendar, moment: dt.datetime) -> bool:
     for day in (local.date(), local.date() - dt.timedelta(days=1)):
         for start, end in cal.hours_on(day):
             lo = dt.datetime.combine(day, start, tzinfo=cal.tz)
-            hi = dt.datetime.combine(day, end, tzinfo=cal.tz)
+            hi = dt.datetime.combine(day + dt.timedelta(days=1) if end == MIDNIGHT else day, end, tzinfo=cal.tz)
             if lo < moment <= hi:
                 return True
     return False

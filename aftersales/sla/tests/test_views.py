@@ -152,10 +152,11 @@ def test_lead_edits_the_weekly_hours_with_validation(client, personas) -> None:
     response = client.post(edit, week_post(day_2="nine to five"))
     assert response.status_code == 400
     assert "Write intervals like 09:00-12:00" in response.content.decode()
-    response = client.post(edit, week_post(day_5="9:00-12:00"))
+    response = client.post(edit, week_post(day_5="9:00-12:00", day_6="18:00-24:00"))
     assert response.status_code == 302
     calendar.refresh_from_db()
-    assert calendar.week == {"5": [["09:00", "12:00"]]}
+    assert calendar.week == {"5": [["09:00", "12:00"]], "6": [["18:00", "24:00"]]}
+    assert calendar.engine().week[6] == [(dt.time(18), dt.time(0))]
 
 
 def test_lead_creates_and_edits_a_policy(client, personas) -> None:
