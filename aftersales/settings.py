@@ -201,6 +201,21 @@ TICKET_REF_PREFIX = env_str("TICKET_REF_PREFIX", "AS")
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
 
+# --- Mail out (agent replies, notifications) --------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "aftersales@localhost")
+# From address of replies on tickets that did not come through a mailbox (falls back to DEFAULT_FROM_EMAIL).
+DESK_EMAIL = env_str("DESK_EMAIL", "")
+# Right-hand side of outgoing Message-IDs (falls back to SITE_URL's host name).
+MAIL_DOMAIN = env_str("MAIL_DOMAIN", "")
+
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "DEBUG" if DEBUG else "INFO").upper()
 LOG_FORMAT = env_str("LOG_FORMAT", "json")  # json | text

@@ -61,13 +61,18 @@ def holiday_eve_starts(n: int) -> list[dt.datetime]:
     return [base[i % len(base)] + dt.timedelta(seconds=i % 3600) for i in range(n)]
 
 
-def measure(label: str, fn: Callable[[], None], calls: int, repeat: int) -> tuple[str, float, float]:
-    rates = []
+def measure(label: str, fn: Callable[[], None], calls: int, repeat: int) -> tuple[str, float, float, float]:
+    """(label, best wall calls/s, median wall calls/s, median calls per CPU second).
+
+    CPU time (``process_time``) is what one core spends; on a shared machine wall time also
+    counts the time other processes held the core."""
+    rates, cpu_rates = [], []
     for _ in range(repeat):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         fn()
         rates.append(calls / (time.perf_counter() - began))
-    return label, max(rates), statistics.median(rates)
+        cpu_rates.append(calls / max(time.process_time() - began_cpu, 1e-9))
+    return label, max(rates), statistics.median(rates), statistics.median(cpu_rates)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -114,14 +119,14 @@ def main(argv: list[str] | None = None) -> None:
         measure("between", run_between, n, repeat),
     ]
     print(f"Python {platform.python_version()} on {platform.machine()}, {n:,} calls × {repeat}")
-    print(f"{'case':<20}{'best calls/s':>15}{'median calls/s':>17}{'µs/call':>10}")
-    for label, best, median in rows:
-        print(f"{label:<20}{best:>15,.0f}{median:>17,.0f}{1e6 / median:>10.2f}")
+    print(f"{'case':<20}{'best calls/s':>15}{'median calls/s':>17}{'per CPU-s':>12}{'CPU µs/call':>13}")
+    for label, best, median, cpu in rows:
+        print(f"{label:<20}{best:>15,.0f}{median:>17,.0f}{cpu:>12,.0f}{1e6 / cpu:>13.2f}")
     print(f"{'holidays package':<20}{package_ms:>14.1f} ms (CN, {len(YEARS)} years; cached per process by sla.models)")
     print(f"{'cold engine':<20}{cold_ms:>14.1f} ms (construct + first call, builds 3 years of tables)")
     target = 100_000
-    worst = min(median for label, _best, median in rows if label.startswith("add 8h"))
-    print(f"8-hour targets: {worst:,.0f} calls/s (median, worst case) — target {target:,}: "
+    worst = min(cpu for label, _best, _median, cpu in rows if label.startswith("add 8h"))
+    print(f"8-hour targets: {worst:,.0f} calls per CPU second (median, worst case) — target {target:,}: "
           f"{'met' if worst >= target else 'NOT met'}")
     if worst < target:
         sys.exit(1)
