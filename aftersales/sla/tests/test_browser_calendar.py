@@ -8,15 +8,16 @@ from typing import Any
 
 import pytest
 
-from aftersales.testing.factories import make_user
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def test_lead_enters_a_make_up_saturday_in_the_year_view(page: Any, live_server: Any, tmp_path: Any) -> None:
+def test_lead_enters_a_make_up_saturday_in_the_year_view(
+    page: Any, live_server: Any, personas: Any, tmp_path: Any
+) -> None:
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    make_user("han.pengshuai", role="lead", display_name="Han Pengshuai", language="en")
+    # personas.lead, signed in through the form (sla's tests use the root conftest, not the factories:
+    # the factories import tickets, which sla may not)
     page.goto(f"{live_server.url}/")
     page.get_by_label(re.compile("Username")).fill("han.pengshuai")
     page.get_by_label(re.compile("Password")).fill("correct-horse-battery")
