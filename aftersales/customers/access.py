@@ -20,7 +20,11 @@ def customers_visible_to(user: Any) -> QuerySet[Customer]:
 def get_customer_for_user(user: Any, code: str, *, write: bool = False) -> Customer:
     """Return the customer with ``code`` if ``user`` may see it; 404 otherwise, 403 on a write by a reader."""
     try:
-        customer = customers_visible_to(user).select_related("parent", "account_manager__agent_profile").get(code=code)
+        customer = (
+            customers_visible_to(user)
+            .select_related("parent", "account_manager__agent_profile", "calendar")
+            .get(code=code)
+        )
     except Customer.DoesNotExist as exc:
         raise Http404("No such customer") from exc
     if write:

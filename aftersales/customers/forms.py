@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.access import WRITE_ROLES
 from aftersales.customers.models import Contact, Customer, CustomerStatus, Product, Tier
+from aftersales.sla.models import Calendar
 
 
 def customers_in_hierarchy_order(queryset: QuerySet[Customer] | None = None) -> QuerySet[Customer]:
@@ -90,6 +91,11 @@ class CustomerForm(forms.Form):
     timezone = forms.ChoiceField(label=_("Timezone"), initial="Asia/Shanghai")
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="zh-hans")
     account_manager = AgentChoiceField(label=_("Account manager"), required=False, empty_label=_("— nobody —"))
+    calendar = forms.ModelChoiceField(
+        label=_("Business calendar"), required=False, queryset=Calendar.objects.order_by("name"),
+        empty_label=_("— the SLA policy's calendar —"),
+        help_text=_("For a customer in another timezone or with other holidays: its SLA clocks follow it."),
+    )
     products = forms.ModelMultipleChoiceField(
         label=_("Products"), required=False, queryset=Product.objects.all(), widget=forms.CheckboxSelectMultiple
     )
@@ -101,6 +107,7 @@ class CustomerForm(forms.Form):
                 "code": instance.code, "name": instance.name, "parent": instance.parent_id, "tier": instance.tier,
                 "status": instance.status, "timezone": instance.timezone, "language": instance.language,
                 "account_manager": instance.account_manager_id, "notes": instance.notes,
+                "calendar": instance.calendar_id,
                 "products": [product.pk for product in instance.products.all()],
             }
         super().__init__(*args, **kwargs)

@@ -161,3 +161,21 @@ def test_edit_contact(client, personas):
     assert personas.contact.email == "zhou.min@starriver.example"
     other = make_customer("elsewhere", "Elsewhere Co")
     assert client.get(reverse("customers:contact_edit", args=[other.code, personas.contact.pk])).status_code == 404
+
+
+def test_customer_gets_its_own_business_calendar(client, personas):
+    from aftersales.sla.models import Calendar
+
+    london = Calendar.objects.create(name="UK (Europe/London) 09:00-17:30", timezone="Europe/London",
+                                     week={str(day): [["09:00", "17:30"]] for day in range(5)}, country="GB")
+    customer = personas.other_customer
+    client.force_login(personas.agent)
+    response = client.post(reverse("customers:edit", args=[customer.code]), {
+        "code": customer.code, "name": customer.name, "tier": "standard", "status": "active",
+        "timezone": "Europe/London", "language": "en", "calendar": london.pk,
+    })
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.calendar == london
+    page = client.get(reverse("customers:detail", args=[customer.code])).content.decode()
+    assert "UK (Europe/London) 09:00-17:30" in page
