@@ -9,6 +9,7 @@ urlpatterns = [
     path("sla/", include("aftersales.sla.urls")),
     path("routing/", include("aftersales.routing.urls")),
     path("notifications/", include("aftersales.notify.urls")),
+    path("mail/", include("aftersales.mail.urls")),
     path("chat/", include("aftersales.chat.urls")),
     path("hooks/chat/", include("aftersales.chat.hooks_urls")),
     path("api/v1/", include("aftersales.api.urls")),

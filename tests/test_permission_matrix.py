@@ -238,6 +238,10 @@ MATRIX: list[Row] = [
     Row("chat:target_edit", "POST", "/chat/targets/{im_target}/edit/", LEAD_POST, {"name": "", "kind": "slack"}),
     Row("chat:target_test", "POST", "/chat/targets/{im_target}/test/", LEAD_POST),
     Row("chat:target_delete", "POST", "/chat/targets/{im_target}/delete/", LEAD_POST),
+    # mail problems (issue 4): failed and ignored inbound mail, for leads and admins
+    Row("mail:problems", "GET", "/mail/problems/", LEAD_PAGE),
+    Row("mail:raw", "GET", "/mail/inbound/{inbound}/raw/", LEAD_PAGE),
+    Row("mail:retry", "POST", "/mail/inbound/{inbound}/retry/", LEAD_POST),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
@@ -285,7 +289,14 @@ def world(personas: Any) -> dict[str, Any]:
         "override": CalendarOverride.objects.create(calendar=Calendar.get_default(), date="2027-02-07").pk,
         "sla_policy": Policy.objects.get(is_default=True).pk,
         **_chat_world(),
+        **_mail_world(),
     }
+
+
+def _mail_world() -> dict[str, Any]:
+    from aftersales.mail.inbound import receive
+
+    return {"inbound": receive(b"not a message", source="upload").pk}
 
 
 def _chat_world() -> dict[str, Any]:

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
 from aftersales.core import clock
 from aftersales.customers.actions import save_contact
@@ -43,10 +43,11 @@ FREE_MAIL_DOMAINS = frozenset(
     }
 )  # fmt: skip
 
+# Stored in English; the problems page translates these fixed reasons when it shows them.
 NOISE_REASONS = {
-    "auto-reply": "auto-reply",
-    "bounce": "bounce",
-    "list": "mailing list or bulk mail",
+    "auto-reply": gettext_noop("auto-reply"),
+    "bounce": gettext_noop("bounce"),
+    "list": gettext_noop("mailing list or bulk mail"),
 }
 
 
@@ -130,9 +131,9 @@ def _process(inbound: InboundEmail, parsed: ParsedEmail) -> _Outcome:
     mailbox = inbound.mailbox
     sender = parsed.sender
     if not sender:
-        return _Outcome(InboundState.FAILED, "no sender address could be read")
+        return _Outcome(InboundState.FAILED, gettext_noop("no sender address could be read"))
     if _is_own_address(sender):
-        return _Outcome(InboundState.IGNORED, "sent by the desk itself (mail loop)")
+        return _Outcome(InboundState.IGNORED, gettext_noop("sent by the desk itself (mail loop)"))
     if parsed.message_id:
         earlier = (
             InboundEmail.objects.filter(message_id=parsed.message_id, state=InboundState.PROCESSED)
@@ -142,7 +143,7 @@ def _process(inbound: InboundEmail, parsed: ParsedEmail) -> _Outcome:
         if earlier is not None:
             return _Outcome(InboundState.IGNORED, f"duplicate of inbound email #{earlier.pk}", ticket=earlier.ticket)
         if Message.objects.filter(external_id__in=_id_forms([parsed.message_id])).exists():
-            return _Outcome(InboundState.IGNORED, "already on a ticket (our own message)")
+            return _Outcome(InboundState.IGNORED, gettext_noop("already on a ticket (our own message)"))
     customer, contact = _match_sender(parsed, mailbox)
     ticket, how = _find_thread(parsed, sender, customer)
     if parsed.noise:
@@ -330,3 +331,19 @@ def _create_contact(customer: Customer, parsed: ParsedEmail) -> Contact | None:
     except ValidationError:
         logger.info("mail: could not create a contact for %s", parsed.sender)
         return None
+
+
+def retry(*, inbound: InboundEmail, actor: Any) -> InboundEmail:
+    """A lead processes a failed or ignored message again (after fixing the cause)."""
+    from aftersales.audit.log import record as audit
+    from aftersales.core.access import is_lead
+
+    if not is_lead(actor):
+        raise actions.TicketActionError(_("Only leads and admins can process mail again."))
+    if inbound.state == InboundState.PROCESSED:
+        raise actions.TicketActionError(_("This message is already on a ticket."))
+    before = {"state": inbound.state, "reason": inbound.reason}
+    process(inbound)
+    audit(actor=actor, action="mail.inbound.retry", obj=inbound, before=before,
+          after={"state": inbound.state, "reason": inbound.reason})  # fmt: skip
+    return inbound
