@@ -6,3 +6,9 @@ class MailConfig(AppConfig):
     label = "mail"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Mail"
+
+    def ready(self) -> None:
+        from aftersales.mail import outbound
+        from aftersales.tickets.actions import register_message_hook
+
+        register_message_hook(outbound.queue_reply)

@@ -163,9 +163,8 @@ class DovecotServer:
         maildirs = self.root / "mail"
         maildirs.mkdir()
         os.chown(maildirs, mail.pw_uid, mail.pw_gid)
-        lines = [f"{user}:{{PLAIN}}{password}" for user, password in self.users.items()]
         users_file = self.root / "users"
-        users_file.write_text("\n".join(lines) + "\n")
+        users_file.write_text("".join(f"{name}:{{PLAIN}}{secret}\n" for name, secret in self.users.items()))
         os.chmod(users_file, 0o644)
         major_minor = version()
         text = config_24(self.root, self.port) if major_minor >= (2, 4) else config_23(self.root, self.port)
@@ -224,6 +223,12 @@ class DovecotServer:
         os.kill(pid, signal.SIGKILL)
 
     # --- helpers for tests -------------------------------------------------------------
+    def add_user(self, user: str, password: str) -> None:
+        """passwd-file is re-read when it changes, so users can be added while running."""
+        self.users[user] = password
+        lines = [f"{name}:{{PLAIN}}{secret}" for name, secret in self.users.items()]
+        (self.root / "users").write_text("\n".join(lines) + "\n")
+
     def client(self, user: str) -> IMAPClient:
         imap = IMAPClient(self.host, port=self.port, ssl=False, timeout=10)
         imap.login(user, self.users[user])
