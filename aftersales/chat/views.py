@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -63,7 +64,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "recent": recent,
         "can_configure": configurer,
         "section": "chat",
-        "hook_base": request.build_absolute_uri("/hooks/chat/"),
+        "hook_base": settings.SITE_URL.rstrip("/") + "/hooks/chat/",
     })
 
 

@@ -207,3 +207,35 @@ def test_secret_is_encrypted_at_rest(db: Any) -> None:
         cursor.execute("SELECT secret FROM chat_chatchannel WHERE id = %s", [channel.pk])
         stored = cursor.fetchone()[0]
     assert SECRET not in stored
+
+
+def test_a_processing_failure_is_stored_with_its_reason_and_answered_202(
+    client: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(actions, "open_ticket", broken)
+    channel = make_channel()
+    response = post(client, channel.slug, chat_body())
+    assert response.status_code == 202
+    inbound = ChatInbound.objects.get()
+    assert inbound.state == InboundState.FAILED
+    assert inbound.reason == "RuntimeError: database hiccup"
+    assert not ChatConversation.objects.exists()
+    # the bridge may resend it: a failed message id is not a duplicate
+    monkeypatch.undo()
+    assert post(client, channel.slug, chat_body()).json()["status"] == "created"
+
+
+def test_a_body_over_one_megabyte_is_413(client: Any, db: Any) -> None:
+    channel = make_channel()
+    response = post(client, channel.slug, chat_body(text="x" * 1_100_000))
+    assert response.status_code == 413
+    assert not ChatInbound.objects.exists()
+
+
+def test_the_breach_job_is_registered() -> None:
+    from aftersales.core.scheduler import discover_jobs
+
+    assert "chat.breach_notices" in {job.name for job in discover_jobs()}
