@@ -224,7 +224,8 @@ class DovecotServer:
 
     # --- helpers for tests -------------------------------------------------------------
     def add_user(self, user: str, password: str) -> None:
-        """passwd-file is re-read when it changes, so users can be added while running."""
+        """passwd-file is re-read when it changes, but at most once a second: a user added
+        less than a second after the last login may not be known yet."""
         self.users[user] = password
         lines = [f"{name}:{{PLAIN}}{secret}" for name, secret in self.users.items()]
         (self.root / "users").write_text("\n".join(lines) + "\n")
