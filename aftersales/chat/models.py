@@ -123,7 +123,8 @@ class ImTarget(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=ImKind.choices)
     name = models.CharField(_("name"), max_length=120)
-    url = models.URLField(_("webhook address"), max_length=500)
+    # Robot addresses carry their access token (WeCom key, DingTalk access_token, Slack path): encrypted too.
+    url = EncryptedTextField(_("webhook address"))
     secret = EncryptedTextField(
         _("signing secret"),
         blank=True,

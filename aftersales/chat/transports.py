@@ -102,12 +102,16 @@ class ImTransport(Transport):
     def post(self, target: ImTarget, notification: Notification, *, idempotency_key: str = "") -> None:
         body = _encode(self.payload(target, notification))
         url, headers = self.request(target, body, idempotency_key=idempotency_key)
-        response = requests.post(
-            url,
-            data=body,
-            headers={"Content-Type": "application/json; charset=utf-8", **headers},
-            timeout=TIMEOUT,
-        )
+        try:
+            response = requests.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json; charset=utf-8", **headers},
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as exc:
+            # requests' messages repeat the address, and with it the robot's token: name the host only
+            raise ImSendError(f"{type(exc).__name__} sending to {urlsplit(url).hostname}") from None
         if response.status_code >= 300:
             raise ImSendError(f"HTTP {response.status_code}: {response.text[:300]}")
         self.check(response)

@@ -167,3 +167,24 @@ def test_im_notices_do_not_raise_anyones_unread_count(personas: Any) -> None:
     target = ImTarget.objects.create(kind="slack", name="s", url="http://127.0.0.1:9/", created_at=clock.now())
     outbox.queue(target, event="assignment", recipient=personas.agent, key="k", title=lambda: "t")
     assert unread_count(personas.agent) == 0
+
+
+def test_a_connection_error_is_retried_without_leaking_the_token(personas: Any) -> None:
+    target = ImTarget.objects.create(
+        kind="wecom", name="Down", url="http://127.0.0.1:9/cgi-bin/webhook/send?key=SECRET-KEY", created_at=clock.now()
+    )
+    delivery = _send(target, personas.agent)
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery.last_error == "ImSendError: ConnectionError sending to 127.0.0.1"
+    assert "SECRET-KEY" not in delivery.last_error
+
+
+def test_the_address_is_encrypted_at_rest(db: Any) -> None:
+    from django.db import connection
+
+    target = ImTarget.objects.create(
+        kind="wecom", name="Robot", url="https://qyapi.example/cgi-bin/webhook/send?key=abc-123", created_at=clock.now()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT url FROM chat_imtarget WHERE id = %s", [target.pk])
+        assert "abc-123" not in cursor.fetchone()[0]
