@@ -142,7 +142,7 @@ def _process(inbound: InboundEmail, parsed: ParsedEmail) -> _Outcome:
         )
         if earlier is not None:
             return _Outcome(InboundState.IGNORED, f"duplicate of inbound email #{earlier.pk}", ticket=earlier.ticket)
-        if Message.objects.filter(external_id__in=_id_forms([parsed.message_id])).exists():
+        if _ours(parsed.message_id) and Message.objects.filter(external_id__in=_id_forms([parsed.message_id])).exists():
             return _Outcome(InboundState.IGNORED, gettext_noop("already on a ticket (our own message)"))
     customer, contact = _match_sender(parsed, mailbox)
     ticket, how = _find_thread(parsed, sender, customer)
@@ -230,6 +230,12 @@ def _id_forms(ids: list[str]) -> list[str]:
     return forms
 
 
+def _ours(message_id: str) -> bool:
+    """A Message-ID the desk made (``<AS-000123.pk.random@…>``)."""
+    prefix = settings.TICKET_REF_PREFIX.lower() + "-"
+    return message_id.strip("<").lower().startswith(prefix)
+
+
 def _follow_merges(ticket: Ticket) -> Ticket:
     for _hop in range(10):
         if ticket.merged_into_id is None:
@@ -311,7 +317,9 @@ def _domain_customer(domain: str) -> Customer | None:
 def _match_sender(parsed: ParsedEmail, mailbox: Mailbox | None) -> tuple[Customer | None, Contact | None]:
     """Sender → contact (by address) → customer; else the customer of the domain or the mailbox."""
     sender = parsed.sender
-    contacts = list(Contact.objects.filter(email__iexact=sender).select_related("customer").order_by("pk"))
+    found = Contact.objects.select_related("customer").order_by("pk")
+    # Exact first (the indexed column; addresses are usually stored in lower case), then any case.
+    contacts = list(found.filter(email=sender)) or list(found.filter(email__iexact=sender))
     if contacts:
         preferred = mailbox.customer_id if mailbox is not None else None
         chosen = next(
