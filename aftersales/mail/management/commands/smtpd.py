@@ -6,6 +6,7 @@ a mailbox the poller reads. Runs until stopped (Ctrl-C or SIGTERM).
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import Any
@@ -33,6 +34,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = parse_bind(options["bind"])
+        if options["verbosity"] < 2:  # aiosmtpd logs every SMTP command at INFO
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
         server = controller(host, port, max_bytes=options["max_size"])
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
