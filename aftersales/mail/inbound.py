@@ -134,6 +134,11 @@ def _process(inbound: InboundEmail, parsed: ParsedEmail) -> _Outcome:
         return _Outcome(InboundState.FAILED, gettext_noop("no sender address could be read"))
     if _is_own_address(sender):
         return _Outcome(InboundState.IGNORED, gettext_noop("sent by the desk itself (mail loop)"))
+    same_bytes = (
+        InboundEmail.objects.filter(sha256=inbound.sha256, state=InboundState.PROCESSED).exclude(pk=inbound.pk).first()
+    )
+    if same_bytes is not None:
+        return _Outcome(InboundState.IGNORED, f"duplicate of inbound email #{same_bytes.pk}", ticket=same_bytes.ticket)
     if parsed.message_id:
         earlier = (
             InboundEmail.objects.filter(message_id=parsed.message_id, state=InboundState.PROCESSED)
