@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "aftersales.notify",
     "aftersales.mail",
     "aftersales.chat",
+    "aftersales.portal",
     "aftersales.api",
     "aftersales.demo",
 ]

@@ -13,5 +13,6 @@ urlpatterns = [
     path("chat/", include("aftersales.chat.urls")),
     path("hooks/chat/", include("aftersales.chat.hooks_urls")),
     path("api/v1/", include("aftersales.api.urls")),
+    path("portal/", include("aftersales.portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,7 +20,10 @@ from aftersales.sla.models import Calendar, CalendarOverride, Policy
 from aftersales.testing.factories import make_ticket
 from aftersales.tickets import actions
 
-PERSONAS = ("anonymous", "outsider", "viewer", "agent", "lead", "admin")
+# Portal contacts (issue 4): a contact of the master account and one of its sub-account. On every
+# agent URL they are treated like the outsider (signed in, no desk role) unless a row says otherwise.
+CONTACTS = ("contact_master", "contact_sub")
+PERSONAS = ("anonymous", "outsider", "viewer", "agent", "lead", "admin", *CONTACTS)
 WRITERS = ("agent", "lead", "admin")
 STAFF = ("viewer", *WRITERS)
 
@@ -49,6 +52,21 @@ LEAD_PAGE: dict[str, Expect] = {
 LEAD_POST: dict[str, Expect] = {
     "anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": DONE, "admin": DONE,
 }
+
+
+def portal(*, anonymous: Expect, others: Expect, contact_master: Expect, contact_sub: Expect) -> dict[str, Expect]:
+    """A portal row: ``others`` is everyone signed in without being a contact (outsider and desk staff)."""
+    return {
+        "anonymous": anonymous, **dict.fromkeys(("outsider", *STAFF), others),
+        "contact_master": contact_master, "contact_sub": contact_sub,
+    }
+
+
+PORTAL_ANYONE = portal(anonymous=200, others=200, contact_master=200, contact_sub=200)
+PORTAL_PAGE = portal(anonymous=302, others=403, contact_master=200, contact_sub=200)
+# {ref} is the master account's ticket: the sub-account's contact must get a 404, like a stranger.
+PORTAL_MASTER_TICKET = portal(anonymous=302, others=403, contact_master=200, contact_sub=404)
+PORTAL_MASTER_POST = portal(anonymous=302, others=403, contact_master=302, contact_sub=404)
 
 
 @dataclass(frozen=True)
@@ -242,6 +260,45 @@ MATRIX: list[Row] = [
     Row("mail:problems", "GET", "/mail/problems/", LEAD_PAGE),
     Row("mail:raw", "GET", "/mail/inbound/{inbound}/raw/", LEAD_PAGE),
     Row("mail:retry", "POST", "/mail/inbound/{inbound}/retry/", LEAD_POST),
+    # customer portal (issue 4): contacts only; a ticket outside a contact's accounts is a 404
+    Row("portal:login", "GET", "/portal/", portal(anonymous=200, others=200, contact_master=302, contact_sub=302)),
+    Row(
+        "portal:login",
+        "POST",
+        "/portal/",
+        portal(anonymous=400, others=400, contact_master=302, contact_sub=302),
+        {"pw-email": "zhou.min@starriver.example", "pw-password": "wrong-password-1"},
+    ),
+    Row("portal:request_link", "POST", "/portal/link/", PORTAL_ANYONE, {"link-email": "zhou.min@starriver.example"}),
+    # The links are Zhou Min's (contact_master); that persona is signed in for the cell, and signing in
+    # spends the links made before it (single use), so they answer 400 for her.
+    Row("portal:link", "GET", "/portal/link/{portal_link}/", {**PORTAL_ANYONE, "contact_master": 400}),
+    Row("portal:link", "POST", "/portal/link/{portal_link}/", {**dict.fromkeys(PERSONAS, 302), "contact_master": 400}),
+    Row("portal:password_request", "GET", "/portal/password/", PORTAL_ANYONE),
+    Row("portal:password_request", "POST", "/portal/password/", PORTAL_ANYONE, {"pw-request-email": "a@b.example"}),
+    Row("portal:password_set", "GET", "/portal/password/{portal_password}/", {**PORTAL_ANYONE, "contact_master": 400}),
+    Row(
+        "portal:password_set",
+        "POST",
+        "/portal/password/{portal_password}/",
+        dict.fromkeys(PERSONAS, 400),
+        {"new_password1": "blue-lantern-harbour", "new_password2": "does-not-match-it"},
+    ),
+    Row("portal:logout", "POST", "/portal/logout/", dict.fromkeys(PERSONAS, 302)),
+    Row("portal:tickets", "GET", "/portal/tickets/", PORTAL_PAGE),
+    Row("portal:new", "GET", "/portal/tickets/new/", PORTAL_PAGE),
+    Row(
+        "portal:new",
+        "POST",
+        "/portal/tickets/new/",
+        portal(anonymous=302, others=403, contact_master=302, contact_sub=302),
+        {"subject": "From the portal", "body": "Please call me back."},
+    ),
+    Row("portal:detail", "GET", "/portal/tickets/{ref}/", PORTAL_MASTER_TICKET),
+    Row("portal:detail", "GET", "/portal/tickets/{sub_ref}/", PORTAL_PAGE),
+    Row("portal:reply", "POST", "/portal/tickets/{ref}/reply/", PORTAL_MASTER_POST, {"body": "Any news?"}),
+    Row("portal:close", "POST", "/portal/tickets/{ref}/close/", PORTAL_MASTER_POST),
+    Row("portal:attachment", "GET", "/portal/tickets/{ref}/attachments/{attachment}/", PORTAL_MASTER_TICKET),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
@@ -288,6 +345,7 @@ def world(personas: Any) -> dict[str, Any]:
         "calendar": Calendar.get_default().pk,
         "override": CalendarOverride.objects.create(calendar=Calendar.get_default(), date="2027-02-07").pk,
         "sla_policy": Policy.objects.get(is_default=True).pk,
+        **_portal_world(personas),
         **_chat_world(),
         **_mail_world(),
     }
@@ -312,10 +370,36 @@ def _chat_world() -> dict[str, Any]:
     return {"chat_slug": channel.slug, "chat_channel": channel.pk, "im_target": target.pk}
 
 
+def _portal_world(personas: Any) -> dict[str, Any]:
+    from aftersales.portal import tokens
+    from aftersales.portal.actions import ensure_portal_user
+    from aftersales.testing.factories import make_contact
+
+    master_user = ensure_portal_user(personas.contact)  # before the links: a new login spends older ones
+    personas.contact.refresh_from_db()
+    sub_user = ensure_portal_user(make_contact(personas.subaccount, "Qin Lan"))
+    return {
+        "sub_ref": make_ticket("Sub-account ticket", customer=personas.subaccount).ref,
+        "portal_link": tokens.make_token(personas.contact, tokens.SIGN_IN),
+        "portal_password": tokens.make_token(personas.contact, tokens.SET_PASSWORD),
+        "contact_master_user": master_user,
+        "contact_sub_user": sub_user,
+    }
+
+
+def _expected(row: Row, persona: str) -> Expect:
+    if persona in CONTACTS and persona not in row.expect:
+        return row.expect["outsider"]  # an agent URL: a contact has no desk role
+    return row.expect[persona]
+
+
 def _request(client: Any, persona: str, personas: Any, row: Row, world: dict[str, Any]) -> int:
     path = row.path.format(**world)
     data = {key: (value.format(**world) if isinstance(value, str) else value) for key, value in row.data.items()}
-    user = None if persona == "anonymous" else getattr(personas, persona)
+    if persona in CONTACTS:
+        user = world[f"{persona}_user"]
+    else:
+        user = None if persona == "anonymous" else getattr(personas, persona)
     if row.name.startswith("api:"):
         headers = {}
         if user is not None:
@@ -355,8 +439,10 @@ def _token_for(user: Any) -> str:
 @pytest.mark.parametrize("row", MATRIX, ids=[f"{row.method} {row.name}" for row in MATRIX])
 def test_matrix_cell(client: Any, personas: Any, world: dict[str, Any], persona: str, row: Row) -> None:
     status = _request(client, persona, personas, row, world)
-    expected = row.expect[persona]
+    expected = _expected(row, persona)
     assert status != 500
+    if persona in CONTACTS and not row.name.startswith("portal:") and row.expect["outsider"] != 200:
+        assert status != 200, f"a portal contact reached an agent page: {row.method} {row.path}"
     if isinstance(expected, int):
         assert status == expected, f"{persona} {row.method} {row.path}: {status}, expected {expected}"
     else:
