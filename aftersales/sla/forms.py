@@ -183,6 +183,7 @@ class PolicyForm(forms.Form):
                                                    required=False, initial=True)
     pause_on_waiting_vendor = forms.BooleanField(label=_("Pause the resolution clock while waiting on vendor"),
                                                  required=False, initial=True)
+    # xgettext:no-python-format (the "%" is literal, not a placeholder)
     warn_at_percent = forms.IntegerField(label=_("Warn at (% of target)"), min_value=1, max_value=100, initial=75)
 
     CONDITION_LABELS = {

@@ -266,6 +266,7 @@ class Policy(models.Model):
     pause_on_waiting_customer = models.BooleanField(_("pause while waiting on customer"), default=True)
     pause_on_waiting_vendor = models.BooleanField(_("pause while waiting on vendor"), default=True)
     warn_at_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format (the "%" is literal, not a placeholder)
         _("warn at (% of target)"), default=75, help_text=_("Warn the owner when this share of a target is used.")
     )
 
