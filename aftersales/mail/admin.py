@@ -1,0 +1,49 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.mail.models import InboundEmail, Mailbox
+
+
+class MailboxForm(forms.ModelForm):
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted. Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = "__all__"
+
+    def clean_password(self) -> str:
+        value: str = self.cleaned_data.get("password") or ""
+        if not value and self.instance.pk is not None:
+            return Mailbox.objects.get(pk=self.instance.pk).password
+        return value
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ("name", "address", "imap_host", "folder", "customer", "team", "is_active", "last_polled_at")
+    list_filter = ("is_active",)
+    readonly_fields = ("uidvalidity", "last_uid", "last_polled_at", "last_error")
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "source", "mailbox", "state", "sender", "subject", "reason", "ticket")
+    list_filter = ("state", "source", "mailbox")
+    search_fields = ("sender", "subject", "message_id")
+    exclude = ("raw",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
