@@ -15,7 +15,7 @@ from aftersales.mail.models import InboundEmail, InboundState, Mailbox
 from aftersales.tickets.models import Ticket
 
 # The server stores mail from its own threads (own database connections): real transactions.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BIG5_MAIL = (
     b"From: =?big5?B?s6+kaqTl?= <chan.tai@harbour.example>\r\n"
