@@ -18,7 +18,10 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = "__all__"
+        fields = (
+            "name", "address", "imap_host", "imap_port", "imap_security", "username", "password", "folder",
+            "move_to_folder", "customer", "team", "is_active", "reopen_resolved",
+        )  # fmt: skip
 
     def clean_password(self) -> str:
         value: str = self.cleaned_data.get("password") or ""
