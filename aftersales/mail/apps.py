@@ -12,3 +12,7 @@ class MailConfig(AppConfig):
         from aftersales.tickets.actions import register_message_hook
 
         register_message_hook(outbound.queue_reply)
+
+        from aftersales.core.panels import register_sidebar
+
+        register_sidebar("mail/_sidebar.html", order=31)  # under the chat app's "Channels" heading

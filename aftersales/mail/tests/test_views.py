@@ -91,3 +91,8 @@ def test_processing_again_after_the_cause_is_fixed(personas: Any, settings: Any)
 def test_empty_page_says_so(personas: Any) -> None:
     html = signed_in(personas.lead).get("/mail/problems/").content.decode()
     assert "No mail problems." in html
+
+
+def test_the_sidebar_links_leads_only(personas: Any) -> None:
+    assert 'data-testid="mail-problems-link"' in signed_in(personas.lead).get("/tickets/").content.decode()
+    assert 'data-testid="mail-problems-link"' not in signed_in(personas.agent).get("/tickets/").content.decode()
