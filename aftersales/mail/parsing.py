@@ -134,9 +134,11 @@ def _codec(label: str | None) -> str | None:
         return None
     label = label.strip().strip("\"'").lower()
     label = _CHARSET_REPAIRS.get(label, label)
+    if not label.isascii() or not label.isprintable():
+        return None  # a damaged label (8-bit bytes, NUL): guess instead
     try:
         return codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):
         return None
 
 
@@ -367,7 +369,11 @@ def _walk(
     texts: list[str],
     htmls: list[str],
     defects: list[str],
+    depth: int = 0,
 ) -> None:
+    if depth > 30:
+        defects.append("parts nested too deep")
+        return
     ctype = part.get_content_type()
     maintype = part.get_content_maintype()
     disposition = str(part.get("content-disposition", "")).split(";", 1)[0].strip().lower()
@@ -375,9 +381,9 @@ def _walk(
         _forwarded(part, parsed, defects)
         return
     if maintype == "multipart" and not part.is_multipart():
-        recovered = _recover_multipart(part, defects)
-        if recovered is not None:
-            _walk(recovered, parsed, texts, htmls, defects)
+        recovered = _recover_multipart(part, defects) if depth < 30 else None
+        if recovered is not None and recovered.is_multipart():
+            _walk(recovered, parsed, texts, htmls, defects, depth + 1)
             return
         texts.append(_decoded_text(part, defects))
         return
@@ -399,13 +405,13 @@ def _walk(
                         text_taken = True
                     continue
                 sub_texts: list[str] = []
-                _walk(child, parsed, sub_texts, htmls, defects)
+                _walk(child, parsed, sub_texts, htmls, defects, depth + 1)
                 if sub_texts and not text_taken:
                     texts.extend(sub_texts)
                     text_taken = True
             return
         for child in children:
-            _walk(child, parsed, texts, htmls, defects)
+            _walk(child, parsed, texts, htmls, defects, depth + 1)
         return
     if ctype == "message/delivery-status":
         texts.append(decode_bytes(_payload(part, defects), "us-ascii"))
@@ -462,7 +468,8 @@ def _recover_multipart(part: email.message.Message, defects: list[str]) -> email
     defects.append("boundary recovered from the body")
     head = f'Content-Type: {part.get_content_type()}; boundary="{match.group(1)}"\n\n'
     return email.message_from_bytes(
-        head.encode("ascii") + payload.encode("ascii", errors="surrogateescape"), policy=_POLICY
+        head.encode("ascii", errors="surrogateescape") + payload.encode("ascii", errors="surrogateescape"),
+        policy=_POLICY,
     )
 
 
@@ -649,7 +656,11 @@ def parse(raw: bytes) -> ParsedEmail:
     defects.extend(type(d).__name__ for d in msg.defects)
     texts: list[str] = []
     htmls: list[str] = []
-    _walk(msg, parsed, texts, htmls, defects)
+    try:
+        _walk(msg, parsed, texts, htmls, defects)
+    except (ValueError, UnicodeError, LookupError, TypeError, AttributeError, RecursionError) as exc:
+        # A part damaged beyond what the repairs above handle: keep what was read before it.
+        defects.append(f"unreadable part: {type(exc).__name__}")
     parsed.text = "\n\n".join(t.strip() for t in texts if t.strip())
     parsed.html = sanitize_html(htmls[0]) if htmls else ""
     parsed.body = strip_reply(parsed.text) if parsed.text else ""

@@ -72,3 +72,52 @@ def test_oversized_attachment_is_refused(settings) -> None:  # type: ignore[no-u
     parsed = parse((CORPUS / "11_nested_multipart.eml").read_bytes())
     assert [r.filename for r in parsed.refused] == ["chart.png", "report-2026-11.pdf"]
     assert {r.reason for r in parsed.refused} == {"too large"}
+
+
+def test_damaged_copies_of_the_corpus_never_crash_the_parser() -> None:
+    """Truncated, overwritten and spliced bytes: a result or UnparseableEmail, nothing else."""
+    import random
+
+    from aftersales.mail.parsing import UnparseableEmail
+
+    rng = random.Random(20261125)  # noqa: S311 - a fixed seed for reproducible damage, not secrets
+    originals = [(CORPUS / name).read_bytes() for name in FILES]
+    for _ in range(400):
+        raw = bytearray(rng.choice(originals))
+        where = rng.randrange(len(raw))
+        match rng.randrange(4):
+            case 0:
+                del raw[where:]
+            case 1:
+                for _flip in range(rng.randrange(1, 20)):
+                    raw[rng.randrange(len(raw))] = rng.randrange(256)
+            case 2:
+                raw[where:where] = bytes(rng.randrange(256) for _byte in range(rng.randrange(1, 50)))
+            case _:
+                del raw[where : where + rng.randrange(200)]
+        try:
+            parsed = parse(bytes(raw))
+        except UnparseableEmail:
+            continue
+        assert isinstance(parsed.subject, str) and isinstance(parsed.body, str)
+
+
+def test_deep_nesting_is_cut_off() -> None:
+    head = b"From: a@example.test\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+    body = b"Content-Type: text/plain\r\n\r\nbottom\r\n"
+    for level in range(60):
+        b = b"b%d" % level
+        body = (
+            b"Content-Type: multipart/mixed; boundary="
+            + b
+            + b"\r\n\r\n--"
+            + b
+            + b"\r\n"
+            + body
+            + b"\r\n--"
+            + b
+            + b"--\r\n"
+        )
+    parsed = parse(head + body)
+    assert parsed.subject == "deep"
+    assert "parts nested too deep" in parsed.defects
