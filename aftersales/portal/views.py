@@ -214,6 +214,10 @@ def _detail(
         "form": form or ReplyForm(),
         "can_close": can_close(contact, ticket),
         "is_closed": ticket.status == "closed",
+        # Merged away: point on only if the contact may see where the conversation went.
+        "continues_in": portal_tickets_for(contact).filter(pk=ticket.merged_into_id).first()
+        if ticket.merged_into_id
+        else None,
     }
     return render(request, "portal/detail.html", context, status=status)
 

@@ -335,3 +335,16 @@ def test_link_mail_for_a_shared_address_reaches_each_contact(client, world, pers
     make_contact(personas.other_customer, "Zhou Min (Bluewave)", email="zhou.min@starriver.example")
     client.post("/portal/link/", {"link-email": "zhou.min@starriver.example"})
     assert len(mail.outbox) == 2
+
+
+def test_merged_ticket_points_to_where_the_conversation_went(client, world, personas):
+    target = make_ticket("Master: DLR follow-up", customer=personas.customer, contact=world.master_contact)
+    actions.merge_tickets(source=world.master_ticket, target=target, actor=personas.agent)
+    sign_in(client, world.master_contact)
+    page = client.get(f"/portal/tickets/{world.master_ticket.ref}/").content.decode()
+    assert "This conversation continues in" in page and target.ref in page
+    # Merged into another customer's ticket: no pointer to something the contact cannot open.
+    stranger = make_ticket("Bluewave thing", customer=personas.other_customer)
+    actions.merge_tickets(source=world.sub_ticket, target=stranger, actor=personas.agent)
+    page = client.get(f"/portal/tickets/{world.sub_ticket.ref}/").content.decode()
+    assert "continues in" not in page and stranger.ref not in page
