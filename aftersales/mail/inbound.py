@@ -266,16 +266,18 @@ def _find_thread(parsed: ParsedEmail, sender: str, customer: Customer | None) ->
                 .values_list("ticket_id", flat=True)
                 .first()
             )
-        if ticket_id is None:
-            prefix = re.escape(settings.TICKET_REF_PREFIX)
-            for mid in ids:
-                match = re.match(rf"<?({prefix}-\d+)\.\d+\.", mid, re.IGNORECASE)
-                if match:
-                    ticket_id = Ticket.objects.filter(ref=match.group(1).upper()).values_list("pk", flat=True).first()
-                    if ticket_id is not None:
-                        break
         if ticket_id is not None:
             return _follow_merges(Ticket.objects.get(pk=ticket_id)), "threaded by In-Reply-To/References"
+        # Our Message-ID format without a stored message (e.g. sent before a restore): the ref in
+        # it is as guessable as a subject token, so the same sender check applies.
+        prefix = re.escape(settings.TICKET_REF_PREFIX)
+        for mid in ids:
+            match = re.match(rf"<?({prefix}-\d+)\.\d+\.", mid, re.IGNORECASE)
+            ticket = Ticket.objects.filter(ref=match.group(1).upper()).first() if match else None
+            if ticket is not None:
+                ticket = _follow_merges(ticket)
+                if _sender_belongs(ticket, sender, customer):
+                    return ticket, "threaded by the ticket reference in In-Reply-To/References"
     match = _ref_pattern().search(parsed.subject)
     if match:
         ticket = Ticket.objects.filter(ref=match.group(1).upper()).select_related("contact").first()

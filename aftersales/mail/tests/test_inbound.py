@@ -97,6 +97,12 @@ def test_our_message_id_format_threads_even_without_a_stored_id(personas: Any) -
         headers=f"In-Reply-To: <{ticket.ref}.77.zz99@desk.example.test>\r\n",
     )  # fmt: skip
     assert receive(raw, source="smtp").ticket == ticket
+    forged = mail(
+        sender="x@bluewave.example", subject="Re: whatever", message_id="<r3@bluewave.example>",
+        headers=f"In-Reply-To: <{ticket.ref}.1.guess@evil.example>\r\n",
+    )  # fmt: skip
+    stranger = receive(forged, source="smtp")
+    assert stranger.ticket != ticket and not stranger.threaded  # a guessed ref threads nobody else's mail
 
 
 def test_subject_token_threads_for_the_customers_people_only(personas: Any) -> None:
