@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.message
 import re
 import smtplib
 from email import policy
@@ -31,6 +32,12 @@ def desk_settings(settings):
     settings.DESK_EMAIL = "support@desk.example"
     settings.MAIL_DOMAIN = "desk.example"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def content(message: email.message.EmailMessage, kind: str) -> str:
+    part = message.get_body((kind,))
+    assert part is not None, f"no {kind} part"
+    return str(part.get_content())
 
 
 def email_ticket(personas, subject="无法登录 Cannot sign in", **kwargs):
@@ -62,8 +69,8 @@ def test_reply_is_sent_with_threading_headers_text_and_html(personas, django_cap
     assert sent["In-Reply-To"] == CUSTOMER_MID
     assert sent["References"] == CUSTOMER_MID
     assert sent.get_content_type() == "multipart/alternative"
-    text = sent.get_body(("plain",)).get_content()
-    html = sent.get_body(("html",)).get_content()
+    text = content(sent, "plain")
+    html = content(sent, "html")
     assert text.startswith("请重置密码后再试。\nTry resetting it.")
     assert "请重置密码后再试。<br>Try resetting it." in html and 'lang="zh-hans"' in html
     assert ticket.ref in text
@@ -169,7 +176,7 @@ def test_failures_are_retried_with_backoff_then_marked_failed(personas, settings
     row = OutboundEmail.objects.get(ticket_message=reply)
     assert row.state == OutboundState.PENDING and row.attempts == 1
     assert "ConnectionRefusedError" in row.last_error
-    assert row.next_attempt_at - row.claimed_at == dt.timedelta(minutes=1)
+    assert row.claimed_at is not None and row.next_attempt_at - row.claimed_at == dt.timedelta(minutes=1)
 
     now = row.next_attempt_at
     for attempt in range(2, outbound.MAX_ATTEMPTS + 1):

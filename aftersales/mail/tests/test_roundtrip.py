@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import email
+import email.message
 import re
 import smtplib
 import socket
@@ -30,6 +31,12 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 CUSTOMER = "chen.jing@starriver.example"
 DESK = "support@desk.example"
+
+
+def content(message: email.message.EmailMessage, kind: str) -> str:
+    part = message.get_body((kind,))
+    assert part is not None, f"no {kind} part"
+    return str(part.get_content())
 
 
 def free_port() -> int:
@@ -163,11 +170,12 @@ def test_gbk_foxmail_reply_round_trip(personas, relay, desk, client):
     assert sent["Subject"].strip() == f"Re: [{ticket.ref}] 打印机无法连接"
     our_id = sent["Message-ID"]
     reply = ticket.messages.filter(kind=MessageKind.OUTBOUND).order_by("-pk").first()
+    assert reply is not None
     assert re.fullmatch(rf"<{ticket.ref}\.{reply.pk}\.[0-9a-f]+@desk\.example>", our_id)
     assert sent["In-Reply-To"] == customer_mid
     assert sent["References"].split() == [first_id, customer_mid]
-    assert sent.get_body(("plain",)).get_content().startswith("请先重装驱动程序，再试一次。")
-    assert "请先重装驱动程序" in sent.get_body(("html",)).get_content()
+    assert content(sent, "plain").startswith("请先重装驱动程序，再试一次。")
+    assert "请先重装驱动程序" in content(sent, "html")
     page = client.get(reverse("tickets:detail", args=[ticket.ref])).content.decode()
     assert page.count('data-state="sent"') == 2
 
@@ -191,6 +199,7 @@ def test_gbk_foxmail_reply_round_trip(personas, relay, desk, client):
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     latest = ticket.messages.filter(kind=MessageKind.INBOUND).order_by("-pk").first()
+    assert latest is not None
     assert latest.body == "重装以后还是不行，打印时提示脱机。"
     assert InboundEmail.objects.filter(ticket__isnull=False).exclude(ticket=ticket).count() == 0
 
