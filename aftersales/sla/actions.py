@@ -24,7 +24,7 @@ _CALENDAR_FIELDS = ("name", "timezone", "week", "country", "is_default")
 _POLICY_FIELDS = (
     "name", "order", "is_active", "is_default", "tiers", "priorities", "category_codes", "channels", "calendar",
     "first_response", "next_response", "resolution", "pause_on_waiting_customer", "pause_on_waiting_vendor",
-    "warn_at_percent",
+    "warn_at_percent", "breach_raise_priority", "breach_reassign_to",
 )
 
 

@@ -8,10 +8,12 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.access import WRITE_ROLES
 from aftersales.sla.business_time import MIDNIGHT, parse_time
 from aftersales.sla.conditions import condition_choices
 from aftersales.sla.models import Calendar, Policy, validate_week
@@ -184,6 +186,14 @@ class PolicyForm(forms.Form):
     pause_on_waiting_vendor = forms.BooleanField(label=_("Pause the resolution clock while waiting on vendor"),
                                                  required=False, initial=True)
     warn_at_percent = forms.IntegerField(label=_("Warn at (percent of target)"), min_value=1, max_value=100, initial=75)
+    breach_raise_priority = forms.BooleanField(
+        label=_("On breach, raise the priority one step"), required=False,
+        help_text=_("P3 becomes P2, P2 becomes P1."),
+    )
+    breach_reassign_to = forms.ModelChoiceField(
+        label=_("On breach, reassign to"), required=False, queryset=get_user_model().objects.none(),
+        empty_label=_("— keep the owner —"), help_text=_("Skipped when that person is away or cannot own tickets."),
+    )
 
     CONDITION_LABELS = {
         "tiers": _("Customer tiers"), "priorities": _("Priorities"),
@@ -194,14 +204,17 @@ class PolicyForm(forms.Form):
         if instance is not None and "initial" not in kwargs:
             initial = {field: getattr(instance, field) for field in (
                 "name", "order", "is_active", "is_default", "first_response", "next_response", "resolution",
-                "pause_on_waiting_customer", "pause_on_waiting_vendor", "warn_at_percent")}
+                "pause_on_waiting_customer", "pause_on_waiting_vendor", "warn_at_percent", "breach_raise_priority")}
             initial["calendar"] = instance.calendar_id
+            initial["breach_reassign_to"] = instance.breach_reassign_to_id
             for name in self.CONDITION_LABELS:
                 initial[name] = list(getattr(instance, name))
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         if instance is None and not self.is_bound:
             self.fields["calendar"].initial = Calendar.get_default().pk
+        writers = get_user_model().objects.filter(is_active=True, groups__name__in=WRITE_ROLES)
+        self.fields["breach_reassign_to"].queryset = writers.distinct().order_by("username")  # type: ignore[attr-defined]
         for name, label in self.CONDITION_LABELS.items():
             choices = condition_choices(name)
             if choices is not None:

@@ -15,6 +15,7 @@ import zoneinfo
 from collections import OrderedDict
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -267,6 +268,15 @@ class Policy(models.Model):
     pause_on_waiting_vendor = models.BooleanField(_("pause while waiting on vendor"), default=True)
     warn_at_percent = models.PositiveSmallIntegerField(
         _("warn at (percent of target)"), default=75, help_text=_("Warn the owner when this share of a target is used.")
+    )
+    # Escalation when a target is breached (optional).
+    breach_raise_priority = models.BooleanField(
+        _("raise priority on breach"), default=False, help_text=_("One step up (P3 → P2), never above P1.")
+    )
+    breach_reassign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("reassign on breach to"),
+        help_text=_("Skipped when that person is away or cannot own tickets."),
     )
 
     class Meta:

@@ -441,10 +441,13 @@ def change_status(*, ticket: Ticket, status: str, actor: Any, reason: str = "") 
 
 
 # --- Ownership -----------------------------------------------------------------------------
-def assign_ticket(*, ticket: Ticket, owner: Any, actor: Any, team: Team | bool | None = False) -> TicketEvent | None:
+def assign_ticket(
+    *, ticket: Ticket, owner: Any, actor: Any, team: Team | bool | None = False, reason: str = ""
+) -> TicketEvent | None:
     """Give the ticket to ``owner`` (None unassigns). ``team`` changes the team too unless False.
 
-    A new ticket that gets an owner becomes open.
+    A new ticket that gets an owner becomes open. ``reason`` (e.g. an escalation rule) is shown
+    on the timeline.
     """
     _require_agent(actor, label=_("assign tickets"))
     if owner is not None and not can_write(owner):
@@ -459,7 +462,7 @@ def assign_ticket(*, ticket: Ticket, owner: Any, actor: Any, team: Team | bool |
             fields.append("team")
         if owner != ticket.owner:
             old_owner = ticket.owner
-            event = events.owner_changed(ticket, actor, old_owner, owner)
+            event = events.owner_changed(ticket, actor, old_owner, owner, reason=reason)
             ticket.owner = owner
             fields.append("owner")
             if owner is not None and ticket.status == Status.NEW:
@@ -489,6 +492,7 @@ def update_ticket(
     priority: int = _UNSET,
     category: Category | None = _UNSET,
     tags: Iterable[str] = _UNSET,
+    reason: str = "",
 ) -> list[TicketEvent]:
     """Change properties; one timeline event per field that actually changed."""
     _require_agent(actor, label=_("change tickets"))
@@ -511,7 +515,7 @@ def update_ticket(
             if priority not in Priority.values:
                 raise TicketActionError(_("Priority must be P1 to P4."))
             if priority != ticket.priority:
-                changed.append(events.priority_changed(ticket, actor, ticket.priority, priority))
+                changed.append(events.priority_changed(ticket, actor, ticket.priority, priority, reason=reason))
                 before["priority"], after["priority"] = ticket.priority, priority
                 ticket.priority = priority
                 fields.append("priority")

@@ -63,8 +63,8 @@ def category_changed(ticket: Ticket, actor: Any, old: Any, new: Any) -> TicketEv
     return _event(ticket, EventKind.CATEGORY, actor, {"category": ref(old)}, {"category": ref(new)})
 
 
-def priority_changed(ticket: Ticket, actor: Any, old: int, new: int) -> TicketEvent:
-    return _event(ticket, EventKind.PRIORITY, actor, {"priority": old}, {"priority": new})
+def priority_changed(ticket: Ticket, actor: Any, old: int, new: int, reason: str = "") -> TicketEvent:
+    return _event(ticket, EventKind.PRIORITY, actor, {"priority": old}, {"priority": new}, reason)
 
 
 def tags_changed(ticket: Ticket, actor: Any, old: list[str], new: list[str]) -> TicketEvent:

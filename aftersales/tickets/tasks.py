@@ -24,13 +24,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from aftersales.core import clock
+from aftersales.core.access import can_write
 from aftersales.core.scheduler import register_job
 from aftersales.notify.api import notify
-from aftersales.tickets import deadlines, events
-from aftersales.tickets.models import SlaLevel, SlaNotice, SlaTarget, Ticket
+from aftersales.tickets import actions, deadlines, events
+from aftersales.tickets.models import Priority, SlaLevel, SlaNotice, SlaTarget, Ticket
 
 CHUNK = 200
 
@@ -109,6 +111,7 @@ def _handle(pk: int, now: dt.datetime, report: SweepReport, leads: dict[str, lis
         due = [item for item in deadlines.pending_moments(ticket, engine) if item[0] <= now]
         breaching = {target for _moment, target, level in due if level == SlaLevel.BREACH}
         fields: list[str] = []
+        levels_done: list[str] = []
         for _moment, target, level in due:
             if level == SlaLevel.WARNING and target in breaching:
                 continue  # the sweep was late: the breach says it all
@@ -120,6 +123,7 @@ def _handle(pk: int, now: dt.datetime, report: SweepReport, leads: dict[str, lis
             except IntegrityError:
                 report.already_handled += 1
                 continue
+            levels_done.append(level)
             if level == SlaLevel.BREACH:
                 field = deadlines.BREACHED_FIELDS[SlaTarget(target)]
                 setattr(ticket, field, True)
@@ -134,6 +138,30 @@ def _handle(pk: int, now: dt.datetime, report: SweepReport, leads: dict[str, lis
                 report.warnings += 1
         fields += deadlines.schedule(ticket, after=now, engine=engine)
         ticket.save(update_fields=fields)
+        if any(level == SlaLevel.BREACH for level in levels_done):
+            _escalate(ticket)
+
+
+# Stored in the source language, shown in the reader's (see the timeline's event text).
+ESCALATION_REASON = gettext_noop("SLA breach escalation")
+
+
+def _escalate(ticket: Ticket) -> None:
+    """The policy's optional breach rules: raise the priority one step, hand the ticket over.
+
+    Runs through the actions (after the sweep saved its own fields), so the timeline, the audit
+    log and the recomputed deadlines come out exactly as for a person's change.
+    """
+    policy = ticket.sla_policy
+    if policy is None:
+        return
+    if policy.breach_raise_priority and ticket.priority > Priority.P1:
+        actions.update_ticket(ticket=ticket, actor=None, priority=ticket.priority - 1, reason=ESCALATION_REASON)
+    target = policy.breach_reassign_to
+    if target is not None and target.pk != ticket.owner_id and can_write(target):
+        profile = getattr(target, "agent_profile", None)
+        if profile is None or not profile.is_away:
+            actions.assign_ticket(ticket=ticket, owner=target, actor=None, reason=ESCALATION_REASON)
 
 
 def _notify_warning(

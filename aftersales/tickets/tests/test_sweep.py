@@ -137,3 +137,42 @@ def test_the_sweep_only_reads_due_tickets(personas, django_assert_max_num_querie
         friday_ticket(personas, owner=personas.agent)
     with time_machine.travel(at(11, 23, 10), tick=False), django_assert_max_num_queries(1):
         assert tasks.sweep().tickets == 0
+
+
+def test_policy_escalates_on_breach_raising_priority_and_reassigning(personas, client):
+    from aftersales.sla.models import Policy
+
+    Policy.objects.filter(is_default=True).update(breach_raise_priority=True, breach_reassign_to=personas.lead)
+    ticket = friday_ticket(personas, owner=personas.agent)  # P3, first response due Monday 12:00
+    assert ticket.priority == 3
+
+    run_sweep(at(11, 23, 11))  # a warning escalates nothing
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.owner) == (3, personas.agent)
+
+    run_sweep(at(11, 23, 12, 1))
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.owner) == (2, personas.lead)
+    escalations = ticket.events.filter(kind__in=[EventKind.PRIORITY, EventKind.OWNER], reason="SLA breach escalation")
+    assert escalations.count() == 2 and all(event.actor is None for event in escalations)
+
+    run_sweep(at(11, 23, 12, 2))  # handled once: no second step up
+    ticket.refresh_from_db()
+    assert ticket.priority == 2
+
+    client.force_login(personas.lead)
+    with time_machine.travel(at(11, 23, 12, 5), tick=False):
+        html = client.get(reverse("tickets:detail", args=[ticket.ref])).content.decode()
+    assert "SLA breach escalation" in html
+
+
+def test_escalation_skips_an_away_target(personas):
+    from aftersales.sla.models import Policy
+
+    personas.agent2.agent_profile.is_away = True
+    personas.agent2.agent_profile.save()
+    Policy.objects.filter(is_default=True).update(breach_reassign_to=personas.agent2)
+    ticket = friday_ticket(personas, owner=personas.agent)
+    run_sweep(at(11, 23, 12, 1))
+    ticket.refresh_from_db()
+    assert ticket.owner == personas.agent and ticket.first_response_breached
