@@ -7,7 +7,16 @@ class TicketsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from aftersales.sla.conditions import register_condition_choices
         from aftersales.tickets import deadlines, panels
+        from aftersales.tickets.models import Category, Channel, Priority
 
         panels.register()
         deadlines.register()
+        # SLA policies match on these; sla cannot import tickets, so tickets offers the choices.
+        register_condition_choices("channels", lambda: list(Channel.choices))
+        register_condition_choices("priorities", lambda: list(Priority.choices))
+        register_condition_choices(
+            "category_codes",
+            lambda: [(c.code, str(c)) for c in Category.objects.filter(is_active=True).select_related("parent")],
+        )

@@ -165,7 +165,8 @@ def test_lead_creates_and_edits_a_policy(client, personas) -> None:
     assert "First response within" in page
     data = {
         "name": "Key account chat", "order": "5", "is_active": "on", "calendar": str(Calendar.get_default().pk),
-        "tiers": "key", "priorities": "1, 2", "category_codes": "", "channels": "chat, email",
+        # tickets and customers offer their values, so conditions are checkboxes
+        "tiers": ["key"], "priorities": ["1", "2"], "channels": ["chat", "email"],
         "first_response_0": "0", "first_response_1": "20", "next_response_0": "1", "next_response_1": "",
         "resolution_0": "6", "resolution_1": "30", "pause_on_waiting_customer": "on", "warn_at_percent": "80",
     }
@@ -182,9 +183,10 @@ def test_lead_creates_and_edits_a_policy(client, personas) -> None:
 
     edit = reverse("sla:policy_edit", args=[policy.pk])
     form = client.get(edit).content.decode()
-    assert 'value="6"' in form and 'value="30"' in form and 'value="1, 2"' in form
-    response = client.post(edit, {**data, "priorities": "urgent"})
-    assert response.status_code == 400 and "Priorities are numbers" in response.content.decode()
+    assert 'value="6"' in form and 'value="30"' in form
+    assert re.search(r'value="chat"[^>]*checked', form) and re.search(r'value="key"[^>]*checked', form)
+    response = client.post(edit, {**data, "priorities": ["urgent"]})
+    assert response.status_code == 400 and "not one of the available choices" in response.content.decode()
     response = client.post(edit, {**data, "resolution_1": "75"})
     assert response.status_code == 400
     response = client.post(edit, {**data, "resolution_0": "", "resolution_1": ""})
