@@ -170,6 +170,8 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_created"),
             models.Index(fields=["team", "status"], name="ticket_team_status"),
             models.Index(fields=["-updated_at"], name="ticket_updated"),
+            # The API and the "newest" sort page through everything by (created_at, id).
+            models.Index(fields=["-created_at", "-id"], name="ticket_created_id"),
             models.Index(fields=["sla_check_at"], name="ticket_sla_check"),
             models.Index(
                 fields=["-created_at"],
