@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -48,6 +51,9 @@ def portal_view(view: PortalView) -> PortalView:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('portal:login')}?{urlencode({'next': request.get_full_path()})}")
         contact = require_contact(request.user)
+        # Times in the customer's own timezone (the middleware resets it after the response).
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.activate(zoneinfo.ZoneInfo(contact.customer.timezone))
         return view(request, contact, *args, **kwargs)
 
     return wrapper

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from aftersales.testing.factories import make_contact, make_customer, make_user
@@ -76,6 +79,9 @@ def test_contact_opens_a_ticket_agent_answers_contact_sees_it(page, chromium, li
     body = page.locator("body").inner_text()
     assert "vendor Hanoi-2" not in body and "Internal" not in body
     assert page.get_by_test_id("portal-detail-status").inner_text() == "Open"
+    out = Path(os.environ.get("AFTERSALES_SCREENSHOT_DIR", settings.VAR_DIR / "screenshots"))
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "portal.png"), full_page=True)
 
     # She thanks them and closes it.
     page.get_by_test_id("portal-reply-box").fill("Thanks, it works again.")

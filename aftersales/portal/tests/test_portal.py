@@ -348,3 +348,14 @@ def test_merged_ticket_points_to_where_the_conversation_went(client, world, pers
     actions.merge_tickets(source=world.sub_ticket, target=stranger, actor=personas.agent)
     page = client.get(f"/portal/tickets/{world.sub_ticket.ref}/").content.decode()
     assert "continues in" not in page and stranger.ref not in page
+
+
+def test_times_are_shown_in_the_customers_timezone(client, world, personas):
+    personas.customer.timezone = "Europe/Berlin"
+    personas.customer.save(update_fields=["timezone"])
+    created = world.master_ticket.created_at
+    sign_in(client, world.master_contact)
+    page = client.get(f"/portal/tickets/{world.master_ticket.ref}/").content.decode()
+    from zoneinfo import ZoneInfo
+
+    assert created.astimezone(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M") in page
