@@ -9,13 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.access import can_write, require_staff, require_write
+from aftersales.core.pagination import CappedPaginator
 from aftersales.customers.forms import agents_queryset
 from aftersales.tickets import actions, queries
 from aftersales.tickets.access import get_ticket_for_user, tickets_visible_to
@@ -53,7 +53,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         exact = visible.filter(ref=search.strip().upper()).values_list("ref", flat=True).first()
         if exact:
             return redirect("tickets:detail", ref=exact)
-    paginator = Paginator(queries.queue_queryset(request.user, view, filters), settings.QUEUE_PAGE_SIZE)
+    paginator = CappedPaginator(queries.queue_queryset(request.user, view, filters), settings.QUEUE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "queue_page": True,

@@ -196,3 +196,15 @@ def test_queue_uses_a_constant_number_of_queries(client, personas, django_assert
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(QUEUE, {"view": "all"})
     assert len(refs_in(response)) == 50
+
+
+def test_a_huge_queue_says_more_than_instead_of_counting_everything(client, personas, monkeypatch):
+    from aftersales.core import pagination
+
+    monkeypatch.setattr(pagination, "DEFAULT_CAP", 3)
+    for number in range(5):
+        make_ticket(f"Ticket {number}", customer=personas.customer)
+    client.force_login(personas.agent)
+    html = client.get(QUEUE, {"view": "all"}).content.decode()
+    assert "1–5 of more than 3" in html  # every row of the page shows; the total is not counted
+    assert html.count('data-testid="queue-row"') == 5
