@@ -260,6 +260,8 @@ MATRIX: list[Row] = [
     Row("mail:problems", "GET", "/mail/problems/", LEAD_PAGE),
     Row("mail:raw", "GET", "/mail/inbound/{inbound}/raw/", LEAD_PAGE),
     Row("mail:retry", "POST", "/mail/inbound/{inbound}/retry/", LEAD_POST),
+    # a failed outgoing reply, sent again from the ticket page by whoever may write to the ticket
+    Row("mail:outbound_retry", "POST", "/mail/outbound/{outbound}/retry/", OBJECT_POST),
     # customer portal (issue 4): contacts only; a ticket outside a contact's accounts is a 404
     Row("portal:login", "GET", "/portal/", portal(anonymous=200, others=200, contact_master=302, contact_sub=302)),
     Row(
@@ -348,6 +350,7 @@ def world(personas: Any) -> dict[str, Any]:
         **_portal_world(personas),
         **_chat_world(),
         **_mail_world(),
+        **_outbound_world(personas),
     }
 
 
@@ -355,6 +358,15 @@ def _mail_world() -> dict[str, Any]:
     from aftersales.mail.inbound import receive
 
     return {"inbound": receive(b"not a message", source="upload").pk}
+
+
+def _outbound_world(personas: Any) -> dict[str, Any]:
+    from aftersales.testing.factories import make_contact
+
+    nobody = make_contact(personas.customer, "Ma Yun", email="")  # no address: the reply fails
+    ticket = make_ticket("Reply that could not be sent", customer=personas.customer, contact=nobody)
+    reply = actions.record_reply(ticket=ticket, body="Fixed.", actor=personas.agent)
+    return {"outbound": reply.outbound_email.pk}  # type: ignore[attr-defined]
 
 
 def _chat_world() -> dict[str, Any]:

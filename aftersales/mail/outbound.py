@@ -24,6 +24,7 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from email.utils import parseaddr
+from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -34,6 +35,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from aftersales.audit.log import record as audit
 from aftersales.core import clock
 from aftersales.mail.models import InboundEmail, Mailbox
 from aftersales.mail.models_outbound import OutboundEmail, OutboundState
@@ -293,16 +295,20 @@ def deliver_due(*, now: dt.datetime | None = None) -> Report:
     return report
 
 
-def retry(outbound: OutboundEmail) -> bool:
+def retry(outbound: OutboundEmail, *, actor: Any = None) -> bool:
     """Put a failed reply back in the queue, to the ticket's current contact (after someone
-    added or fixed its address, say). False when there is still nobody to send it to."""
-    contact = outbound.ticket_message.ticket.contact
+    added or fixed its address, say). False when it has not failed or there is still nobody
+    to send it to."""
+    ticket = outbound.ticket_message.ticket
+    contact = ticket.contact
     to = (contact.email or "").strip() if contact is not None else ""
     if not to:
         return False
-    updated = OutboundEmail.objects.filter(pk=outbound.pk, state=OutboundState.FAILED).update(
-        state=OutboundState.PENDING, to=to, attempts=0, next_attempt_at=clock.now(), claimed_at=None, last_error=""
-    )
-    if updated:
-        transaction.on_commit(lambda: _enqueue([outbound.pk]))
+    with transaction.atomic():
+        updated = OutboundEmail.objects.filter(pk=outbound.pk, state=OutboundState.FAILED).update(
+            state=OutboundState.PENDING, to=to, attempts=0, next_attempt_at=clock.now(), claimed_at=None, last_error=""
+        )
+        if updated:
+            audit(actor=actor, action="mail.outbound.retry", obj=ticket, after={"message": outbound.ticket_message_id})
+            transaction.on_commit(lambda: _enqueue([outbound.pk]))
     return updated == 1

@@ -219,3 +219,32 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_send_again_from_the_ticket_page(personas, client, django_capture_on_commit_callbacks):
+    nobody = make_contact(personas.customer, "Wang Fang", email="")
+    ticket = make_ticket("Refund", customer=personas.customer, contact=nobody)
+    reply = actions.record_reply(ticket=ticket, body="Refunded.", actor=personas.agent)
+    row = OutboundEmail.objects.get(ticket_message=reply)
+    detail = reverse("tickets:detail", args=[ticket.ref])
+    retry_url = reverse("mail:outbound_retry", args=[row.pk])
+
+    client.force_login(personas.viewer)
+    assert 'data-testid="delivery-retry"' not in client.get(detail).content.decode()
+    assert client.post(retry_url).status_code == 403
+
+    client.force_login(personas.agent)
+    assert 'data-testid="delivery-retry"' in client.get(detail).content.decode()
+    page = client.post(retry_url, follow=True).content.decode()
+    assert "no email address" in page
+    row.refresh_from_db()
+    assert row.state == OutboundState.FAILED
+
+    nobody.email = "wang.fang@starriver.example"
+    nobody.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(retry_url, follow=True).content.decode()
+    assert "The reply will be sent again." in page
+    row.refresh_from_db()
+    assert row.state == OutboundState.SENT and mail.outbox[0].to == ["wang.fang@starriver.example"]
+    assert 'data-state="sent"' in client.get(detail).content.decode()
