@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import email.parser
 import hashlib
+import ipaddress
 import logging
 import os
 import socket
@@ -60,8 +61,22 @@ class PollReport:
     error: str = ""
 
 
+def is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def connect(mailbox: Mailbox) -> IMAPClient:
-    """Open and log in to the mailbox's server (TLS as configured)."""
+    """Open and log in to the mailbox's server (TLS as configured; a password is only ever sent
+    unencrypted to this machine itself)."""
+    if mailbox.imap_security == "none" and not is_loopback(mailbox.imap_host):
+        raise ConnectionRefusedError(
+            f"refusing to send the password unencrypted to {mailbox.imap_host}: choose SSL/TLS or STARTTLS"
+        )
     context = ssl.create_default_context()
     imap = IMAPClient(
         mailbox.imap_host,

@@ -176,3 +176,13 @@ def test_poll_all_reads_active_mailboxes_only(dovecot, imap_account, mailbox):
     dovecot.append(imap_account, gbk_mail(1))
     reports = poller.poll_all()
     assert [(r.mailbox, r.fetched) for r in reports] == [(mailbox.name, 1)]
+
+
+def test_no_password_in_clear_to_another_machine(db):
+    box = Mailbox.objects.create(
+        name="Remote", imap_host="imap.example.com", imap_port=143, imap_security="none", username="u", password="p"
+    )
+    report = poller.poll_mailbox(box)
+    assert "unencrypted" in report.error and "unencrypted" in fresh(box).last_error
+    assert poller.is_loopback("127.0.0.1") and poller.is_loopback("::1") and poller.is_loopback("localhost")
+    assert not poller.is_loopback("10.0.0.1")
