@@ -128,7 +128,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "core:login"
-LOGIN_REDIRECT_URL = "tickets:queue"
+LOGIN_REDIRECT_URL = "core:home"  # the queue for agents, the portal for customer contacts
 LOGOUT_REDIRECT_URL = "core:login"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

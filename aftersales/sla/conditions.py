@@ -15,7 +15,7 @@ from typing import Any
 
 CONDITIONS = ("tiers", "priorities", "category_codes", "channels")
 
-ChoiceProvider = Callable[[], list[tuple[Any, str]]]
+ChoiceProvider = Callable[[], list[tuple[Any, Any]]]  # labels may be lazy translations
 
 _providers: dict[str, ChoiceProvider] = {}
 

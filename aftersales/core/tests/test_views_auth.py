@@ -77,3 +77,22 @@ def test_pages_carry_no_inline_scripts_or_styles(client, personas):
     html = client.get(reverse("tickets:queue")).content.decode()
     assert "<script>" not in html and " style=" not in html and "hx-on" not in html
     assert "django_htmx/htmx-2.min.js" in html and "core/app.js" in html
+
+
+def test_a_customer_contact_signing_in_here_lands_in_the_portal(client, db):
+    # core imports no app: build the contact through the ORM registry.
+    from django.apps import apps
+    from django.contrib.auth.models import User
+
+    from aftersales.core import clock
+
+    customer_model = apps.get_model("customers", "Customer")
+    contact_model = apps.get_model("customers", "Contact")
+    now = clock.now()
+    customer = customer_model.objects.create(code="kaito", name="Kaito Pay", created_at=now, updated_at=now)
+    user = User.objects.create_user("aiko@kaito.example", password="correct-horse-battery")
+    contact_model.objects.create(customer=customer, name="Aiko Tan", email="aiko@kaito.example",
+                                 portal_user=user, created_at=now)
+    response = client.post(reverse("core:login"), {"username": "aiko@kaito.example",
+                                                    "password": "correct-horse-battery"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("portal:tickets")
