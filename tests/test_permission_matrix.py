@@ -92,7 +92,9 @@ MATRIX: list[Row] = [
     Row("api:openapi-view", "GET", "/api/v1/docs", PUBLIC),
     Row("api:api-root", "GET", "/api/v1/", policy(anonymous=404, outsider=404, viewer=404, writer=404)),
     # session
-    Row("core:home", "GET", "/", policy(anonymous=302, outsider=403, viewer=302, writer=302)),
+    # A customer contact who lands on the desk's home is sent to the portal.
+    Row("core:home", "GET", "/", {**policy(anonymous=302, outsider=403, viewer=302, writer=302),
+                                  **dict.fromkeys(CONTACTS, 302)}),
     Row("core:logout", "POST", "/logout/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
     Row("core:panel", "GET", "/panels/customer/tickets/{code}/", PAGE),
     # tickets
