@@ -416,3 +416,8 @@ CATEGORY_WEIGHTS: dict[str, int] = {
     "vendor-support": 8, "inaccurate-answers": 4, "platform-logic": 9, "accounts": 8, "billing-balance": 12,
     "underlying-needs": 3, "regular-contact": 6,
 }
+
+
+# Customer contacts who can sign in to the portal (/portal/) with the demo password: one of a
+# master account (sees its sub-accounts' tickets too), one of a plain account.
+PORTAL_CONTACTS = ("zhou.min@starriver.example", "grace.whitfield@pebblestone.example")

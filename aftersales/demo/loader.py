@@ -27,9 +27,10 @@ from django.db import transaction
 
 from aftersales.core import clock
 from aftersales.customers.actions import save_contact, save_customer
-from aftersales.customers.models import Customer, Product
+from aftersales.customers.models import Contact, Customer, Product
 from aftersales.demo import data
 from aftersales.people.models import AgentProfile, Team
+from aftersales.portal.actions import set_portal_password
 from aftersales.tickets import actions
 from aftersales.tickets.models import Category, Channel, Status, Ticket
 
@@ -168,6 +169,8 @@ def _make_customers(rng: random.Random, users: dict[str, User], fake: MovingCloc
 
     for seed in data.CUSTOMERS:
         make(seed, None)
+    for contact in Contact.objects.filter(email__in=data.PORTAL_CONTACTS):
+        set_portal_password(contact=contact, password=data.DEMO_PASSWORD)
     return made, contacts
 
 

@@ -187,3 +187,18 @@ def test_demo_admin_reaches_the_configuration_in_django_admin(client: Client) ->
 
     assert page.status_code == 200
     assert "Customers" in page.content.decode() or "customers" in page.content.decode()
+
+
+def test_demo_contacts_can_sign_in_to_the_portal(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    out = StringIO()
+    call_command("demo", tickets=10, stdout=out)
+    assert "zhou.min@starriver.example" in out.getvalue()
+    client = Client()
+    response = client.post("/portal/", {"pw-email": "zhou.min@starriver.example", "pw-password": "demo-pass-2026"},
+                           follow=True)
+    assert response.redirect_chain and response.redirect_chain[-1][0] == "/portal/tickets/"

@@ -60,4 +60,7 @@ class Command(BaseCommand):
         for seed, _user in users:
             self.stdout.write(f"  {seed.username:<{width}}  {data.DEMO_PASSWORD}  {seed.role:<6}  "
                               f"{seed.display_name} — {seed.duty}")
+        self.stdout.write("\nCustomer portal (/portal/), same password:")
+        for email in data.PORTAL_CONTACTS:
+            self.stdout.write(f"  {email}")
         self.stdout.write("")
