@@ -339,10 +339,18 @@ def _match_sender(parsed: ParsedEmail, mailbox: Mailbox | None) -> tuple[Custome
     return customer, None
 
 
+def _language(parsed: ParsedEmail) -> str:
+    """The language a new contact wrote in (replies to them follow it): Chinese or English."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    chinese = re.search(r"[\u4e00-\u9fff]", f"{parsed.subject}\n{parsed.body}") is not None
+    wanted = "zh-hans" if chinese else "en"
+    return wanted if wanted in codes else settings.LANGUAGE_CODE
+
+
 def _create_contact(customer: Customer, parsed: ParsedEmail) -> Contact | None:
     name = (parsed.sender_name or parsed.sender.partition("@")[0]).strip()[:150] or parsed.sender
     try:
-        return save_contact(actor=None, customer=customer, name=name, email=parsed.sender, language=customer.language)
+        return save_contact(actor=None, customer=customer, name=name, email=parsed.sender, language=_language(parsed))
     except ValidationError:
         logger.info("mail: could not create a contact for %s", parsed.sender)
         return None

@@ -131,6 +131,9 @@ def test_unknown_sender_on_a_customer_domain_becomes_a_contact(personas: Any) ->
     inbound = receive(mail(sender="=?utf-8?B?5p2O5Y2O?= <li.hua@mail.starriver.example>"), source="smtp")
     contact = Contact.objects.get(email="li.hua@mail.starriver.example")
     assert contact.customer == personas.customer and contact.name == "李华"
+    assert contact.language == "en"  # wrote in English: replies go out in English
+    receive(mail(sender="wu.fang@starriver.example", body="余额查询一直返回 0。", message_id="<zh@x>"), source="smtp")
+    assert Contact.objects.get(email="wu.fang@starriver.example").language == "zh-hans"
     assert inbound.ticket is not None and inbound.ticket.customer == personas.customer
     assert inbound.ticket.contact == contact
 
