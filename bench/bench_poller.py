@@ -19,12 +19,14 @@ poll (slower). Exits 1 when the peak RSS exceeds ``--limit-mb`` or a message was
 from __future__ import annotations
 
 import argparse
+import atexit
 import base64
 import os
 import platform
 import pwd
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -85,6 +87,7 @@ def fill_maildir(maildir: Path, count: int, *, seed: int = 1) -> int:
 def _setup() -> str:
     if not os.environ.get("DATABASE_URL"):
         tmp = tempfile.mkdtemp(prefix="bench-poller-")
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
     import django
@@ -94,6 +97,7 @@ def _setup() -> str:
     from django.core.management import call_command
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-poller-media-")
+    atexit.register(shutil.rmtree, settings.MEDIA_ROOT, ignore_errors=True)
     settings.MAIL_RATE_LIMIT_PER_HOUR = 10**9  # every message does the full work
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     call_command("migrate", verbosity=0)
