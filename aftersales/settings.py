@@ -224,6 +224,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "aftersales@localhost")
 DESK_EMAIL = env_str("DESK_EMAIL", "")
 # Right-hand side of outgoing Message-IDs (falls back to SITE_URL's host name).
 MAIL_DOMAIN = env_str("MAIL_DOMAIN", "")
+# Inbound mail from one sender beyond this many messages an hour is recorded but not processed.
+MAIL_RATE_LIMIT_PER_HOUR = env_int("MAIL_RATE_LIMIT_PER_HOUR", 30)
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "DEBUG" if DEBUG else "INFO").upper()

@@ -13,7 +13,8 @@ from aftersales.core.access import require_write
 from aftersales.customers.models import Contact, Customer, normalise_phone
 
 _CUSTOMER_FIELDS = (
-    "code", "name", "parent", "tier", "status", "timezone", "language", "account_manager", "calendar", "notes",
+    "code", "name", "parent", "tier", "status", "timezone", "language", "account_manager", "calendar",
+    "mail_domains", "notes",
 )
 _CONTACT_FIELDS = ("name", "email", "phone", "im_handles", "language", "is_primary")
 

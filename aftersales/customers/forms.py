@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core.access import WRITE_ROLES
 from aftersales.customers.models import Contact, Customer, CustomerStatus, Product, Tier
 from aftersales.sla.models import Calendar
+
+DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 def customers_in_hierarchy_order(queryset: QuerySet[Customer] | None = None) -> QuerySet[Customer]:
@@ -99,7 +103,19 @@ class CustomerForm(forms.Form):
     products = forms.ModelMultipleChoiceField(
         label=_("Products"), required=False, queryset=Product.objects.all(), widget=forms.CheckboxSelectMultiple
     )
+    mail_domains = forms.CharField(
+        label=_("Mail domains"), required=False, max_length=500,
+        help_text=_("Mail from these domains is matched to this customer, comma-separated, e.g. starriver.example"),
+    )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean_mail_domains(self) -> list[str]:
+        parts = re.split(r"[,，;\s]+", self.cleaned_data["mail_domains"])
+        domains = [part.strip().lower().lstrip("@") for part in parts if part.strip()]
+        for domain in domains:
+            if not DOMAIN.fullmatch(domain):
+                raise ValidationError(_("“%(domain)s” is not a domain name."), params={"domain": domain})
+        return list(dict.fromkeys(domains))
 
     def __init__(self, *args: Any, instance: Customer | None = None, **kwargs: Any) -> None:
         if instance is not None and "initial" not in kwargs:
@@ -107,7 +123,7 @@ class CustomerForm(forms.Form):
                 "code": instance.code, "name": instance.name, "parent": instance.parent_id, "tier": instance.tier,
                 "status": instance.status, "timezone": instance.timezone, "language": instance.language,
                 "account_manager": instance.account_manager_id, "notes": instance.notes,
-                "calendar": instance.calendar_id,
+                "calendar": instance.calendar_id, "mail_domains": ", ".join(instance.mail_domains),
                 "products": [product.pk for product in instance.products.all()],
             }
         super().__init__(*args, **kwargs)

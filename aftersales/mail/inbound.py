@@ -52,7 +52,7 @@ NOISE_REASONS = {
 
 
 def _rate_limit() -> int:
-    return int(getattr(settings, "MAIL_RATE_LIMIT_PER_HOUR", 30))
+    return int(settings.MAIL_RATE_LIMIT_PER_HOUR)
 
 
 # --- Entry points ------------------------------------------------------------------------------

@@ -179,3 +179,17 @@ def test_customer_gets_its_own_business_calendar(client, personas):
     assert customer.calendar == london
     page = client.get(reverse("customers:detail", args=[customer.code])).content.decode()
     assert "UK (Europe/London) 09:00-17:30" in page
+
+
+def test_mail_domains_are_edited_in_the_customer_form(client, personas):
+    customer = personas.other_customer
+    client.force_login(personas.agent)
+    form = {"code": customer.code, "name": customer.name, "tier": "standard", "status": "active",
+            "timezone": "Asia/Shanghai", "language": "en"}
+    response = client.post(reverse("customers:edit", args=[customer.code]),
+                           {**form, "mail_domains": "Bluewave.example， @games.bluewave.example"})
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.mail_domains == ["bluewave.example", "games.bluewave.example"]
+    response = client.post(reverse("customers:edit", args=[customer.code]), {**form, "mail_domains": "not a domain!"})
+    assert response.status_code == 400 and "is not a domain name" in response.content.decode()
