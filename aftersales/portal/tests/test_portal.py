@@ -287,11 +287,17 @@ def test_master_contact_cannot_close_a_subaccount_ticket(client, world):
 
 # --- Boundaries with the desk ------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "path", ["/", "/tickets/", "/tickets/new/", "/customers/", "/customers/starriver/", "/me/", "/sla/calendars/"]
+    "path", ["/tickets/", "/tickets/new/", "/customers/", "/customers/starriver/", "/me/", "/sla/calendars/"]
 )
 def test_contact_never_reaches_agent_pages(client, world, path):
     sign_in(client, world.master_contact)
     assert client.get(path).status_code in (403, 404)
+
+
+def test_the_desk_home_sends_a_contact_to_the_portal(client, world):
+    sign_in(client, world.master_contact)
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/portal/tickets/"
 
 
 def test_contact_cannot_open_an_agent_ticket_page(client, world):
