@@ -187,7 +187,7 @@ def test_scheduler_once_enqueues_the_heartbeat_into_the_task_queue(db_tasks: Non
     assert DBTaskResult.objects.filter(task_path="aftersales.core.scheduler.heartbeat").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_runs_what_the_scheduler_enqueued(db_tasks: None) -> None:
     with time_machine.travel(NOON, tick=False):
         scheduler.run_tick(jobs=heartbeat_only())
@@ -196,7 +196,7 @@ def test_worker_runs_what_the_scheduler_enqueued(db_tasks: None) -> None:
     assert ScheduledRun.objects.get().ran_at is not None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_schedulers_racing_on_one_slot_enqueue_once(db_tasks: None) -> None:
     barrier = threading.Barrier(4)
     results: list[int] = []

@@ -206,7 +206,7 @@ def test_detect_language() -> None:
     assert engine.detect_language("12345 !!") == ""
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_round_robin_never_gives_two_tickets_the_same_turn() -> None:
     """Six routings at once: each agent gets exactly two (the state row is locked while choosing)."""
     members = [agent(f"race.{i}") for i in range(3)]
