@@ -186,6 +186,15 @@ def timeline(ticket: Ticket) -> list[TimelineEntry]:
     return entries
 
 
+def description_adds_something(ticket: Ticket, entries: list[TimelineEntry]) -> bool:
+    """False when the description only repeats the customer's first message (a ticket opened
+    from an email or chat keeps the text in both: routing reads the description)."""
+    if not ticket.description.strip():
+        return False
+    first = next((entry.message for entry in entries if entry.message is not None), None)
+    return not (first is not None and first.kind == "in" and first.body.strip() == ticket.description.strip())
+
+
 def linked_tickets(ticket: Ticket) -> list[Ticket]:
     links = TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket)).select_related(
         "from_ticket", "to_ticket"

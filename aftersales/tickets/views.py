@@ -74,9 +74,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- Ticket page ---------------------------------------------------------------------------
 def _ticket_context(request: HttpRequest, ticket: Ticket, forms: dict[str, Any]) -> dict[str, Any]:
     user = request.user
+    timeline = queries.timeline(ticket)
     context: dict[str, Any] = {
         "ticket": ticket,
-        "timeline": queries.timeline(ticket),
+        "timeline": timeline,
+        "show_description": queries.description_adds_something(ticket, timeline),
         "tags": list(ticket.tags.all()),
         "linked": queries.linked_tickets(ticket),
         "merged_from": queries.merged_from(ticket),

@@ -250,3 +250,14 @@ def test_page_shows_in_chinese_for_a_chinese_speaking_agent(client, personas, ti
     client.force_login(personas.agent)
     html = client.get(url("detail", ticket)).content.decode()
     assert '<html lang="zh-hans">' in html
+
+
+def test_description_is_not_shown_twice_when_the_first_message_repeats_it(client, personas):
+    ticket = make_ticket("OTP to Vietnam fails", customer=personas.customer, description="All OTPs to +84 fail")
+    actions.record_customer_message(ticket=ticket, body="All OTPs to +84 fail", channel="email")
+    phone = make_ticket("Caller asks about prices", customer=personas.customer, description="Wants a quote for UK")
+    client.force_login(personas.agent)
+    emailed = client.get(reverse("tickets:detail", args=[ticket.ref])).content.decode()
+    assert 'data-testid="ticket-description"' not in emailed and emailed.count("All OTPs to +84 fail") == 1
+    called = client.get(reverse("tickets:detail", args=[phone.ref])).content.decode()
+    assert 'data-testid="ticket-description"' in called
