@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -27,6 +28,7 @@ from aftersales.core import clock
 from aftersales.core.access import can_write
 from aftersales.core.models import next_values
 from aftersales.customers.models import Contact, Customer
+from aftersales.notify.api import notify
 from aftersales.people.models import Team
 from aftersales.routing import engine as routing
 from aftersales.tickets import deadlines, events, workload
@@ -120,6 +122,15 @@ def _after_commit(ticket: Ticket, what: str) -> None:
                 logger.exception("ticket listener %r failed for %s", listener, ticket.ref)
 
     transaction.on_commit(run)
+
+
+def tell_agent(user: Any, ticket: Ticket, *, kind: str, key: str, title: Callable[[], str]) -> None:
+    """Notify an agent about ``ticket`` inside the current transaction (outbox: in-app and email).
+
+    ``title`` is called in the recipient's language; the ticket's subject is the body.
+    """
+    notify([user], kind=kind, title=title, body=ticket.subject, ticket_ref=ticket.ref, key=key,
+           url=reverse("tickets:detail", args=[ticket.ref]))
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -266,6 +277,9 @@ def open_ticket(
                 events.team_changed(ticket, None, None, decision.team, reason=decision.reason)
             if decision.owner is not None:
                 events.owner_changed(ticket, None, None, decision.owner, reason=decision.reason)
+        if ticket.owner is not None and ticket.owner != actor and imported_at is None:
+            tell_agent(ticket.owner, ticket, kind="assigned", key=f"opened:{ticket.pk}",
+                       title=lambda: _("%(ref)s is now yours") % {"ref": ticket.ref})
         audit(actor=actor, action="ticket.open", obj=ticket, after={"ref": ticket.ref, "channel": channel})
         _after_commit(ticket, "opened")
     return ticket
@@ -388,6 +402,9 @@ def _add_message(
             for hook in list(_message_hooks):
                 hook(message)
         audit(actor=actor, action=f"ticket.message.{kind}", obj=ticket, after={"message": message.pk})
+        if kind == MessageKind.INBOUND and ticket.owner is not None:
+            tell_agent(ticket.owner, ticket, kind="customer_replied", key=f"message:{message.pk}",
+                       title=lambda: _("%(ref)s: the customer replied") % {"ref": ticket.ref})
         _after_commit(ticket, {"in": "customer_message", "out": "replied", "note": "noted"}[kind])
     return message
 
@@ -464,6 +481,9 @@ def assign_ticket(
             old_owner = ticket.owner
             event = events.owner_changed(ticket, actor, old_owner, owner, reason=reason)
             ticket.owner = owner
+            if owner is not None and owner != actor:
+                tell_agent(owner, ticket, kind="assigned", key=f"event:{event.pk}",
+                           title=lambda: _("%(ref)s is now yours") % {"ref": ticket.ref})
             fields.append("owner")
             if owner is not None and ticket.status == Status.NEW:
                 fields += _apply_status(ticket, Status.OPEN, actor)
