@@ -9,10 +9,11 @@ through (else ``DESK_EMAIL``/``DEFAULT_FROM_EMAIL``), To the ticket's contact, t
 the contact's language. Without a contact address the reply is kept and the row says why it
 was not sent.
 
-Delivery mirrors ``notify.delivery``: a row is claimed with a conditional UPDATE (one worker
-wins), sent through Django's mail backend, and on failure retried with exponential backoff
-until ``MAX_ATTEMPTS``; a worker that dies mid-send leaves a 'sending' row whose lease
-(``LEASE``) expires and the every-minute job puts it back.
+Delivery is the outbox engine shared with ``notify.delivery`` (``aftersales.core.outbox``): a
+row is claimed with a conditional UPDATE (one worker wins), sent through Django's mail backend,
+and on failure retried with exponential backoff until ``MAX_ATTEMPTS`` (a 5xx refusal fails at
+once); a worker that dies mid-send leaves a 'sending' row whose lease (``LEASE``) expires and
+the every-minute job puts it back.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import logging
 import re
 import secrets
 import smtplib
-from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlparse
@@ -30,13 +30,12 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from aftersales.audit.log import record as audit
-from aftersales.core import clock
+from aftersales.core import clock, outbox
 from aftersales.mail.models import InboundEmail, Mailbox
 from aftersales.mail.models_outbound import OutboundEmail, OutboundState
 from aftersales.tickets.models import Channel, Message, MessageKind, Ticket
@@ -53,9 +52,8 @@ NO_RECIPIENT = gettext_noop("Not sent: the ticket has no contact with an email a
 _PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|sv|回复|答复|回覆|转发|轉寄)\s*[:：]\s*)+", re.IGNORECASE)
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    """1, 2, 4, … minutes after the n-th failed attempt, at most 6 hours."""
-    return min(dt.timedelta(minutes=2 ** max(attempts - 1, 0)), dt.timedelta(hours=6))
+backoff = outbox.backoff
+Report = outbox.Report
 
 
 def mail_domain() -> str:
@@ -185,25 +183,7 @@ def _enqueue(ids: list[int]) -> None:
         logger.exception("mail: could not enqueue outbound delivery %s", ids)
 
 
-# --- Delivery ---------------------------------------------------------------------------
-
-
-@dataclass
-class Report:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    skipped: int = 0
-    requeued: int = 0
-
-
-def claim(outbound_id: int, *, now: dt.datetime) -> bool:
-    return (
-        OutboundEmail.objects.filter(pk=outbound_id, state=OutboundState.PENDING).update(
-            state=OutboundState.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-        == 1
-    )
+# --- Delivery (the shared engine in ``aftersales.core.outbox``) ---------------------------
 
 
 def build(outbound: OutboundEmail) -> EmailMultiAlternatives:
@@ -234,65 +214,33 @@ def _permanent(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
-def send_one(outbound_id: int, *, now: dt.datetime | None = None, report: Report | None = None) -> Report:
-    report = report or Report()
-    now = now or clock.now()
-    if not claim(outbound_id, now=now):
-        report.skipped += 1
-        return report
-    outbound = OutboundEmail.objects.select_related("ticket_message__ticket").get(pk=outbound_id)
-    try:
-        if not parseaddr(outbound.to)[1]:
-            raise ValueError(NO_RECIPIENT)
-        build(outbound).send(fail_silently=False)
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        if outbound.attempts >= MAX_ATTEMPTS or _permanent(exc):
-            OutboundEmail.objects.filter(pk=outbound_id, state=OutboundState.SENDING).update(
-                state=OutboundState.FAILED, last_error=error
-            )
-            report.failed += 1
-            logger.error("mail: reply %s failed for good: %s", outbound_id, error)
-        else:
-            OutboundEmail.objects.filter(pk=outbound_id, state=OutboundState.SENDING).update(
-                state=OutboundState.PENDING, last_error=error, next_attempt_at=now + backoff(outbound.attempts)
-            )
-            report.retried += 1
-            logger.warning("mail: reply %s failed (attempt %d): %s", outbound_id, outbound.attempts, error)
-        return report
-    OutboundEmail.objects.filter(pk=outbound_id, state=OutboundState.SENDING).update(
-        state=OutboundState.SENT, sent_at=clock.now(), last_error=""
-    )
-    report.sent += 1
-    return report
+def _send(outbound: OutboundEmail) -> None:
+    if not parseaddr(outbound.to)[1]:
+        raise ValueError(NO_RECIPIENT)
+    build(outbound).send(fail_silently=False)
 
 
-def requeue_stale(*, now: dt.datetime | None = None) -> int:
-    now = now or clock.now()
-    stale = OutboundEmail.objects.filter(state=OutboundState.SENDING, claimed_at__lt=now - LEASE)
-    stale.filter(attempts__gte=MAX_ATTEMPTS).update(
-        state=OutboundState.FAILED, last_error="lease expired on the last attempt"
-    )
-    return stale.update(state=OutboundState.PENDING, next_attempt_at=now, claimed_at=None)
+OUTBOX: outbox.Outbox[OutboundEmail] = outbox.Outbox(
+    model=OutboundEmail,
+    states=OutboundState,
+    send=_send,
+    permanent=_permanent,
+    max_attempts=MAX_ATTEMPTS,
+    lease=LEASE,
+    batch=BATCH,
+    select_related=("ticket_message__ticket",),
+    label="mail",
+    item="reply",
+    items="replies",
+    log_requeued=False,
+    logger=logger,
+)
 
-
-def deliver(*, ids: list[int] | None = None, now: dt.datetime | None = None, limit: int = BATCH) -> Report:
-    now = now or clock.now()
-    report = Report()
-    due = OutboundEmail.objects.filter(state=OutboundState.PENDING, next_attempt_at__lte=now)
-    if ids is not None:
-        due = due.filter(pk__in=ids)
-    for outbound_id in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
-        send_one(outbound_id, now=now, report=report)
-    return report
-
-
-def deliver_due(*, now: dt.datetime | None = None) -> Report:
-    now = now or clock.now()
-    requeued = requeue_stale(now=now)
-    report = deliver(now=now)
-    report.requeued = requeued
-    return report
+claim = OUTBOX.claim
+send_one = OUTBOX.send_one
+requeue_stale = OUTBOX.requeue_stale
+deliver = OUTBOX.deliver
+deliver_due = OUTBOX.deliver_due
 
 
 def retry(outbound: OutboundEmail, *, actor: Any = None) -> bool:
