@@ -255,5 +255,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        "mail.log": {"level": "WARNING"},  # aiosmtpd: a line per connection otherwise
     },
 }
