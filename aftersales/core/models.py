@@ -53,3 +53,33 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job}@{self.slot_start.isoformat()}"
+
+
+class SearchDoc(models.Model):
+    """One searchable record (a ticket, a customer, an article…) as the search index sees it.
+
+    ``tokens`` is made in Python (``aftersales.core.search.tokens``) and indexed by the database:
+    an FTS5 table kept in sync by triggers on SQLite, a GIN index on
+    ``array_to_tsvector(string_to_array(tokens, ' '))`` on PostgreSQL (migration 0003). Written
+    only through ``aftersales.core.search.index``; ``customer_id`` is a plain number because core
+    knows no customers.
+    """
+
+    kind = models.CharField(max_length=30)
+    object_id = models.BigIntegerField()
+    ref = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    tokens = models.TextField(blank=True)
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=30, blank=True)
+    scope = models.CharField(max_length=30, blank=True)
+    language = models.CharField(max_length=15, blank=True)
+    happened_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="core_searchdoc_one_per_object")]
+        indexes = [models.Index(fields=["customer_id"], name="core_searchdoc_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"

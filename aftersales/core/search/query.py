@@ -1,0 +1,462 @@
+"""Asking the search index: ``search`` (the search box and the API) and ``similar`` (suggestions).
+
+``search``: every query term must match (see ``tokens.query_terms``), documents are ranked by
+the database (bm25 on SQLite, ts_rank on PostgreSQL), ties newest first; ``count`` is the exact
+number of matches. Snippets come from each source's original text, highlighted. Exact lookups
+registered by the apps (a ticket ref, a phone number…) go to ``.exact``.
+
+``similar``: the most distinctive words of a text (jieba's TF-IDF keywords for Chinese, content
+words for English), any of which may match, ranked; for "similar tickets" and suggested articles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from aftersales.core.search import registry, snippets
+from aftersales.core.search.backends import Match, get_backend
+from aftersales.core.search.registry import Hit
+from aftersales.core.search.tokens import jieba_tokenizer, normalize, query_parts, query_terms
+
+logger = logging.getLogger(__name__)
+
+MAX_PER_PAGE = 100
+MAX_TERMS = 32  # a pasted paragraph does not become a 500-term query
+SIMILAR_ZH_WORDS = 6
+SIMILAR_EN_WORDS = 6
+
+
+@dataclass
+class SearchPage:
+    count: int
+    items: list[Hit]
+    page: int
+    per_page: int
+    exact: list[Hit] = field(default_factory=list)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.count / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _filters(
+    *,
+    kinds: Sequence[str] | None,
+    status: Sequence[str] | None,
+    customer_ids: Sequence[int] | None,
+    scope: str | None,
+    language: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    exclude: Sequence[tuple[str, int]],
+) -> tuple[list[str], list[Any]]:
+    sql: list[str] = []
+    params: list[Any] = []
+
+    def within(column: str, values: Sequence[Any]) -> None:
+        sql.append(f"d.{column} IN ({', '.join(['%s'] * len(values))})")
+        params.extend(values)
+
+    if kinds is not None:
+        within("kind", list(kinds))
+    if status:
+        within("status", list(status))
+    if customer_ids:
+        within("customer_id", [int(c) for c in customer_ids])
+    if scope:
+        sql.append("d.scope = %s")
+        params.append(scope)
+    if language:
+        sql.append("d.language = %s")
+        params.append(language)
+    if date_from:
+        sql.append("d.happened_at >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(_day_start(date_from)))
+    if date_to:
+        sql.append("d.happened_at < %s")
+        params.append(connection.ops.adapt_datetimefield_value(_day_start(date_to + dt.timedelta(days=1))))
+    for kind, object_id in exclude:
+        sql.append("NOT (d.kind = %s AND d.object_id = %s)")
+        params.extend([kind, int(object_id)])
+    return sql, params
+
+
+def _allowed_kinds(kinds: Sequence[str] | None, user: Any) -> list[str] | None:
+    if user is None:
+        return list(kinds) if kinds is not None else None
+    candidates = list(kinds) if kinds is not None else list(registry.sources())
+    allowed = []
+    for kind in candidates:
+        source = registry.get_source(kind)
+        if source is not None and source.allowed(user):
+            allowed.append(kind)
+    return allowed
+
+
+def _rows(match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int) -> list[tuple]:
+    where = " AND ".join([match.where, *filters])
+    sql = (
+        f"SELECT d.id, d.kind, d.object_id, d.ref, d.title, {match.score} AS score "  # noqa: S608
+        f"FROM {match.from_sql} WHERE {where} ORDER BY score DESC, d.id DESC LIMIT %s OFFSET %s"
+    )
+    params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _count(match: Match, filters: list[str], filter_params: list[Any]) -> int:
+    backend = get_backend()
+    if backend.vendor == "sqlite" and not filters:
+        # The FTS table alone knows how many documents match: no join needed.
+        sql = "SELECT COUNT(*) FROM core_searchdoc_fts WHERE core_searchdoc_fts MATCH %s"
+        params = list(match.where_params)
+    else:
+        where = " AND ".join([match.where, *filters])
+        sql = f"SELECT COUNT(*) FROM {match.from_sql} WHERE {where}"  # noqa: S608
+        params = [*match.from_params, *match.where_params, *filter_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
+def _hits(rows: list[tuple], parts: list[Any]) -> list[Hit]:
+    by_kind: dict[str, list[int]] = {}
+    for _, kind, object_id, *_rest in rows:
+        by_kind.setdefault(kind, []).append(object_id)
+    texts: dict[tuple[str, int], str] = {}
+    for kind, ids in by_kind.items():
+        source = registry.get_source(kind)
+        if source is None:
+            continue
+        for object_id, text in source.texts(ids).items():
+            texts[(kind, object_id)] = text
+    hits = []
+    for _, kind, object_id, ref, title, score in rows:
+        source = registry.get_source(kind)
+        text = texts.get((kind, object_id), title)
+        hits.append(
+            Hit(
+                kind=kind,
+                object_id=object_id,
+                ref=ref,
+                title=title,
+                snippet=snippets.snippet(text, parts),
+                url=source.url(object_id, ref) if source is not None else "",
+                score=float(score or 0.0),
+            )
+        )
+    return hits
+
+
+def exact_hits(q: str, user: Any) -> list[Hit]:
+    """What the registered exact lookups find for ``q`` (each lookup's failure is logged, not raised)."""
+    hits: list[Hit] = []
+    seen: set[tuple[str, int]] = set()
+    for lookup in registry.lookups():
+        try:
+            found = lookup(q, user)
+        except Exception:
+            logger.exception("search lookup %r failed", lookup)
+            continue
+        for hit in found:
+            if (hit.kind, hit.object_id) not in seen:
+                seen.add((hit.kind, hit.object_id))
+                hits.append(hit)
+    return hits
+
+
+def search(
+    q: str,
+    *,
+    kinds: Sequence[str] | None = None,
+    status: Sequence[str] | None = None,
+    customer_ids: Sequence[int] | None = None,
+    scope: str | None = None,
+    language: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    exclude: Sequence[tuple[str, int]] = (),
+    user: Any = None,
+) -> SearchPage:
+    """One page of documents matching every term of ``q``, best first, with the total count."""
+    page = max(1, int(page))
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    q = (q or "").strip()
+    exact = exact_hits(q, user) if q else []
+    terms = query_terms(q)[:MAX_TERMS]
+    allowed = _allowed_kinds(kinds, user)
+    if not terms or allowed == []:
+        return SearchPage(count=0, items=[], page=page, per_page=per_page, exact=exact)
+    match = get_backend().match([terms])
+    filters, params = _filters(
+        kinds=allowed,
+        status=status,
+        customer_ids=customer_ids,
+        scope=scope,
+        language=language,
+        date_from=date_from,
+        date_to=date_to,
+        exclude=exclude,
+    )
+    rows = _rows(match, filters, params, per_page, (page - 1) * per_page)
+    count = len(rows) if page == 1 and len(rows) < per_page else _count(match, filters, params)
+    return SearchPage(count=count, items=_hits(rows, query_parts(q)), page=page, per_page=per_page, exact=exact)
+
+
+# --- more like this ----------------------------------------------------------------------------
+ENGLISH_STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "down",
+        "during",
+        "each",
+        "else",
+        "even",
+        "ever",
+        "every",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "gets",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "let",
+        "like",
+        "made",
+        "make",
+        "many",
+        "may",
+        "me",
+        "more",
+        "most",
+        "much",
+        "must",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "one",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "please",
+        "same",
+        "she",
+        "should",
+        "since",
+        "so",
+        "some",
+        "still",
+        "such",
+        "than",
+        "thank",
+        "thanks",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "though",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "use",
+        "used",
+        "very",
+        "via",
+        "was",
+        "we",
+        "well",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "yes",
+        "yet",
+        "you",
+        "your",
+        "yours",
+        "hi",
+        "hello",
+        "dear",
+        "regards",
+        "best",
+        "kind",
+        "sorry",
+        "ok",
+        "okay",
+        "can't",
+        "cannot",
+        "don't",
+        "any",
+        "new",
+        "now",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "week",
+        "day",
+        "days",
+        "hour",
+        "hours",
+        "minutes",
+        "minute",
+        "time",
+        "times",
+    ]
+)
+_ENGLISH_WORD = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9]{2,}(?![a-z0-9])")
+_CJK_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
+
+
+def keywords(text: str) -> tuple[list[str], list[str]]:
+    """The most distinctive Chinese words (jieba TF-IDF) and English words (frequency, stop words out) of ``text``."""
+    folded = normalize(text or "")[:20_000]
+    zh: list[str] = []
+    if re.search(r"[\u3400-\u9fff]", folded):
+        jieba_tokenizer()
+        import jieba.analyse
+
+        zh = [w for w in jieba.analyse.extract_tags(folded, topK=SIMILAR_ZH_WORDS * 2) if _CJK_WORD.match(w)]
+        zh = zh[:SIMILAR_ZH_WORDS]
+    counts = Counter(w for w in _ENGLISH_WORD.findall(folded) if w not in ENGLISH_STOP_WORDS)
+    en = [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], -len(item[0]), item[0]))]
+    return zh, en[:SIMILAR_EN_WORDS]
+
+
+def similar(
+    text: str,
+    *,
+    kinds: Sequence[str],
+    status: Sequence[str] | None = None,
+    scope: str | None = None,
+    language: str | None = None,
+    limit: int = 5,
+    exclude: Sequence[tuple[str, int]] = (),
+) -> list[Hit]:
+    """Documents sharing the most distinctive words of ``text`` (either language), best first."""
+    zh, en = keywords(text)
+    groups: list[list[str]] = [[w[i : i + 2] for i in range(len(w) - 1)] for w in zh]
+    groups += [[w] for w in en]
+    if not groups or not kinds:
+        return []
+    match = get_backend().match(groups, any_group=True)
+    filters, params = _filters(
+        kinds=list(kinds),
+        status=status,
+        customer_ids=None,
+        scope=scope,
+        language=language,
+        date_from=None,
+        date_to=None,
+        exclude=exclude,
+    )
+    rows = _rows(match, filters, params, max(1, limit), 0)
+    parts = query_parts(" ".join([*zh, *en]) + " ")
+    return _hits(rows, parts)
