@@ -21,13 +21,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
-from aftersales.core import clock
+from aftersales.core import clock, stamps
+from aftersales.core.stamps import StampedCache
 from aftersales.customers.actions import save_contact
 from aftersales.customers.models import Contact, Customer
-from aftersales.mail.models import InboundEmail, InboundSource, InboundState, Mailbox
+from aftersales.mail.models import STAMP, InboundEmail, InboundSource, InboundState, Mailbox
 from aftersales.mail.parsing import ParsedEmail, UnparseableEmail, parse
 from aftersales.tickets import actions
 from aftersales.tickets.models import Channel, Message, Status, Ticket
@@ -86,15 +88,32 @@ def process(inbound: InboundEmail) -> InboundEmail:
     inbound.subject = parsed.subject[:998]
     inbound.sender = parsed.sender[:320]
     try:
-        with transaction.atomic():
+        # One transaction (the outcome is saved with the ticket); cached settings checked once.
+        with stamps.pinned(), transaction.atomic():
             outcome = _process(inbound, parsed)
+            return _finish(inbound, outcome.state, reason=outcome.reason, ticket=outcome.ticket,
+                           message=outcome.message, threaded=outcome.threaded)  # fmt: skip
     except (actions.TicketActionError, ValidationError) as exc:
         return _finish(inbound, InboundState.FAILED, reason="; ".join(getattr(exc, "messages", [str(exc)])))
     except Exception as exc:  # kept with its error for the problems page
         logger.exception("mail: processing inbound %s failed", inbound.pk)
         return _finish(inbound, InboundState.FAILED, reason=f"{type(exc).__name__}: {exc}")
-    return _finish(inbound, outcome.state, reason=outcome.reason, ticket=outcome.ticket,
-                   message=outcome.message, threaded=outcome.threaded)  # fmt: skip
+
+
+def _duplicate(inbound: InboundEmail, message_id: str) -> tuple[int, int | None] | None:
+    """(pk, ticket id) of the latest processed message with the same bytes, else with the same
+    Message-ID; one query for both (only the few columns needed: not the raw bytes)."""
+    same = Q(sha256=inbound.sha256) | Q(message_id=message_id) if message_id else Q(sha256=inbound.sha256)
+    rows = list(
+        InboundEmail.objects.filter(same, state=InboundState.PROCESSED)
+        .exclude(pk=inbound.pk)
+        .order_by("-received_at", "-pk")
+        .values_list("pk", "sha256", "ticket_id")
+    )
+    for pk, sha256, ticket_id in rows:
+        if sha256 == inbound.sha256:
+            return pk, ticket_id
+    return (rows[0][0], rows[0][2]) if rows else None
 
 
 @dataclass
@@ -134,21 +153,14 @@ def _process(inbound: InboundEmail, parsed: ParsedEmail) -> _Outcome:
         return _Outcome(InboundState.FAILED, gettext_noop("no sender address could be read"))
     if _is_own_address(sender):
         return _Outcome(InboundState.IGNORED, gettext_noop("sent by the desk itself (mail loop)"))
-    same_bytes = (
-        InboundEmail.objects.filter(sha256=inbound.sha256, state=InboundState.PROCESSED).exclude(pk=inbound.pk).first()
-    )
-    if same_bytes is not None:
-        return _Outcome(InboundState.IGNORED, f"duplicate of inbound email #{same_bytes.pk}", ticket=same_bytes.ticket)
-    if parsed.message_id:
-        earlier = (
-            InboundEmail.objects.filter(message_id=parsed.message_id, state=InboundState.PROCESSED)
-            .exclude(pk=inbound.pk)
-            .first()
-        )
-        if earlier is not None:
-            return _Outcome(InboundState.IGNORED, f"duplicate of inbound email #{earlier.pk}", ticket=earlier.ticket)
-        if _ours(parsed.message_id) and Message.objects.filter(external_id__in=_id_forms([parsed.message_id])).exists():
-            return _Outcome(InboundState.IGNORED, gettext_noop("already on a ticket (our own message)"))
+    duplicate = _duplicate(inbound, parsed.message_id)
+    if duplicate is not None:
+        pk, ticket_id = duplicate
+        ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id is not None else None
+        return _Outcome(InboundState.IGNORED, f"duplicate of inbound email #{pk}", ticket=ticket)
+    ours = parsed.message_id and _ours(parsed.message_id)
+    if ours and Message.objects.filter(external_id__in=_id_forms([parsed.message_id])).exists():
+        return _Outcome(InboundState.IGNORED, gettext_noop("already on a ticket (our own message)"))
     customer, contact = _match_sender(parsed, mailbox)
     ticket, how = _find_thread(parsed, sender, customer)
     if parsed.noise:
@@ -302,23 +314,41 @@ def _sender_belongs(ticket: Ticket, sender: str, customer: Customer | None) -> b
 
 
 # --- Senders ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Addresses:
+    own: frozenset[str]  # the mailboxes' addresses, lower case
+    domains: tuple[tuple[int, str], ...]  # (customer pk, mail domain), lower case, in customer order
+
+
+def _load_addresses() -> _Addresses:
+    own = frozenset(a.lower() for a in Mailbox.objects.exclude(address="").values_list("address", flat=True))
+    domains = []
+    for pk, entries in Customer.objects.exclude(mail_domains=[]).values_list("pk", "mail_domains"):
+        for entry in entries or []:
+            cleaned = str(entry).strip().lower().lstrip("@")
+            if cleaned:
+                domains.append((pk, cleaned))
+    return _Addresses(own, tuple(domains))
+
+
+# Reloaded whenever the "mail" stamp changes: a mailbox's address or a customer's mail domains
+# edited (or either deleted) applies to the next message in every process.
+_addresses: StampedCache[_Addresses] = StampedCache(STAMP, _load_addresses)
+
+
 def _is_own_address(sender: str) -> bool:
-    own = {a.lower() for a in Mailbox.objects.exclude(address="").values_list("address", flat=True)}
-    own.add(str(getattr(settings, "DEFAULT_FROM_EMAIL", "")).lower())
-    return sender in own
+    return sender in _addresses.get().own or sender == str(getattr(settings, "DEFAULT_FROM_EMAIL", "")).lower()
 
 
 def _domain_customer(domain: str) -> Customer | None:
     if not domain or domain in FREE_MAIL_DOMAINS:
         return None
     best: tuple[int, int] | None = None
-    for pk, domains in Customer.objects.exclude(mail_domains=[]).values_list("pk", "mail_domains"):
-        for entry in domains or []:
-            entry = str(entry).strip().lower().lstrip("@")
-            matches = bool(entry) and (domain == entry or domain.endswith("." + entry))
-            if matches and (best is None or len(entry) > best[0]):
-                best = (len(entry), pk)
-    return Customer.objects.get(pk=best[1]) if best is not None else None
+    for pk, entry in _addresses.get().domains:
+        matches = domain == entry or domain.endswith("." + entry)
+        if matches and (best is None or len(entry) > best[0]):
+            best = (len(entry), pk)
+    return Customer.objects.filter(pk=best[1]).first() if best is not None else None
 
 
 def _match_sender(parsed: ParsedEmail, mailbox: Mailbox | None) -> tuple[Customer | None, Contact | None]:

@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
-from django.db import models
+from typing import Any
+
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.fields import EncryptedTextField
+from aftersales.core.stamps import bump
 
 
 class ImapSecurity(models.TextChoices):
     SSL = "ssl", _("SSL/TLS")
     STARTTLS = "starttls", _("STARTTLS")
     NONE = "none", _("None (loopback only)")
+
+
+# The desk's own addresses and the customers' mail domains are cached per process
+# (``mail.inbound``) against this stamp: saves and deletes of mailboxes and customers bump it
+# through signals (``mail.apps``), this queryset for bulk writes that change an address.
+STAMP = "mail"
+
+
+class MailboxQuerySet(models.QuerySet["Mailbox"]):
+    def update(self, **kwargs: Any) -> int:
+        if "address" not in kwargs:  # the poller's bookkeeping (last_uid, last_polled_at…)
+            return super().update(**kwargs)
+        with transaction.atomic():
+            bump(STAMP)
+            return super().update(**kwargs)
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Mailbox]:
+        with transaction.atomic():
+            bump(STAMP)
+            return super().bulk_create(*args, **kwargs)
 
 
 class Mailbox(models.Model):
@@ -56,6 +79,8 @@ class Mailbox(models.Model):
     reopen_resolved = models.BooleanField(
         _("reopen resolved tickets"), default=True, help_text=_("A customer's reply reopens a resolved ticket.")
     )
+
+    objects = MailboxQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -19,9 +19,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_noop
 
 from aftersales.core.access import WRITE_ROLES, can_write
+from aftersales.core.stamps import StampedCache
 from aftersales.customers.models import Customer
 from aftersales.people.models import Team
-from aftersales.routing.models import RoutingRule, RoutingSettings, RoutingState, Strategy
+from aftersales.routing.models import STAMP, RoutingRule, RoutingSettings, RoutingState, Strategy
 
 # System reasons are stored in the source language and shown in the reader's.
 REASON_ACCOUNT_MANAGER = gettext_noop("account manager")
@@ -109,6 +110,30 @@ def _apply(rule: RoutingRule, open_counts: OpenCounts) -> Decision | None:
     return Decision(team=rule.team, owner=owner, reason=rule.name, rule=rule)
 
 
+@dataclass(frozen=True)
+class _Config:
+    """The active rules (their own fields only, in order) and the triage team's id."""
+
+    rules: tuple[RoutingRule, ...]
+    triage_team_id: int | None
+
+
+def _load_config() -> _Config:
+    rules = tuple(RoutingRule.objects.filter(is_active=True).order_by("order", "pk"))
+    triage_team_id = RoutingSettings.objects.filter(pk=1).values_list("triage_team_id", flat=True).first()
+    return _Config(rules, triage_team_id)
+
+
+# Reloaded when the "routing" stamp changes (any write to a rule or the settings), so an edit
+# applies to the next ticket in every process. Teams, owners and their away flags are not
+# cached: they are read fresh for the rule that matches.
+_config: StampedCache[_Config] = StampedCache(STAMP, _load_config)
+
+
+def _fresh(rule: RoutingRule) -> RoutingRule | None:
+    return RoutingRule.objects.select_related("team", "owner__agent_profile").filter(pk=rule.pk).first()
+
+
 def _account_manager(customer: Customer | None) -> Any:
     while customer is not None:
         if is_available(customer.account_manager):
@@ -132,20 +157,17 @@ def decide(
     text = f"{subject}\n{description}".casefold()
     language = detect_language(f"{subject}\n{description}") or language or ""
     customer_ids = {pk for pk in (getattr(customer, "pk", None), getattr(customer, "parent_id", None)) if pk}
-    rules = (
-        RoutingRule.objects.filter(is_active=True)
-        .filter(Q(customer__isnull=True) | Q(customer_id__in=customer_ids))
-        .select_related("team", "owner__agent_profile")
-        .order_by("order", "pk")
-    )
-    for rule in rules:
-        if rule.matches(
+    config = _config.get()
+    for cached in config.rules:
+        if cached.matches(
             customer_ids=customer_ids, category_code=category_code, channel=channel, text=text, language=language
         ):
-            decision = _apply(rule, open_counts)
+            rule = _fresh(cached)
+            decision = _apply(rule, open_counts) if rule is not None else None
             if decision is not None:
                 return decision
     manager = _account_manager(customer)
     if manager is not None:
         return Decision(team=None, owner=manager, reason=REASON_ACCOUNT_MANAGER)
-    return Decision(team=RoutingSettings.load().triage_team, owner=None, reason=REASON_DEFAULT_TRIAGE)
+    triage = Team.objects.filter(pk=config.triage_team_id).first() if config.triage_team_id is not None else None
+    return Decision(team=triage, owner=None, reason=REASON_DEFAULT_TRIAGE)

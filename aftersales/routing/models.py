@@ -9,11 +9,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.stamps import bump
 from aftersales.customers.models import Customer
 from aftersales.people.models import Team
+
+# Rules and settings are cached per process (``routing.engine``) against this stamp. Saves and
+# deletes bump it through signals (``routing.apps``); these querysets bump it for bulk writes.
+STAMP = "routing"
+
+
+class StampedQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        with transaction.atomic():
+            bump(STAMP)
+            return super().update(**kwargs)
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+        with transaction.atomic():
+            bump(STAMP)
+            return super().bulk_create(*args, **kwargs)
 
 
 class Strategy(models.TextChoices):
@@ -53,6 +70,8 @@ class RoutingRule(models.Model):
         verbose_name=_("owner"),
     )
     strategy = models.CharField(_("strategy"), max_length=20, choices=Strategy.choices, default=Strategy.FIXED)
+
+    objects = StampedQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]
@@ -115,6 +134,8 @@ class RoutingSettings(models.Model):
         verbose_name=_("triage team"),
         help_text=_("Unmatched tickets go to this team, unassigned. Empty: the unassigned queue only."),
     )
+
+    objects = StampedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("routing settings")

@@ -17,10 +17,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core import clock
+from aftersales.core.stamps import bump
 from aftersales.sla.business_time import BusinessCalendar, day_offset, parse_time, parse_week
 
 WAITING_CUSTOMER = "waiting_customer"
@@ -79,6 +80,23 @@ def new_version() -> int:
     return secrets.randbits(62)
 
 
+# Policies and calendars are cached per process (``sla.policies``) against this stamp. Saves and
+# deletes bump it through signals (``sla.apps``); these querysets bump it for bulk writes.
+STAMP = "sla"
+
+
+class StampedQuerySet(models.QuerySet[Any]):
+    def update(self, **kwargs: Any) -> int:
+        with transaction.atomic():
+            bump(STAMP)
+            return super().update(**kwargs)
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[Any]:
+        with transaction.atomic():
+            bump(STAMP)
+            return super().bulk_create(*args, **kwargs)
+
+
 class Calendar(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     timezone = models.CharField(_("timezone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone])
@@ -94,6 +112,8 @@ class Calendar(models.Model):
     # A new random value on every change of the calendar or its overrides; keys engine(). Random,
     # not a counter, so a value seen in a rolled-back transaction never comes back with other content.
     version = models.BigIntegerField(default=0, editable=False)
+
+    objects = StampedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -225,6 +245,8 @@ class CalendarOverride(models.Model):
                                                  "Unchecked: a holiday."))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
+    objects = StampedQuerySet.as_manager()
+
     class Meta:
         ordering = ["date"]
         verbose_name = _("calendar override")
@@ -278,6 +300,8 @@ class Policy(models.Model):
         verbose_name=_("reassign on breach to"),
         help_text=_("Skipped when that person is away or cannot own tickets."),
     )
+
+    objects = StampedQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]

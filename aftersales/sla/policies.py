@@ -1,8 +1,37 @@
-"""Which policy applies to a ticket, from plain values (the app knows no tickets)."""
+"""Which policy applies to a ticket, from plain values (the app knows no tickets).
+
+The active policies (with their calendars) are cached per process and reloaded whenever the
+``sla`` stamp changes (``aftersales.core.stamps``): any save, delete or queryset write of a
+policy, calendar or calendar override bumps it, so an admin's edit applies to the next ticket.
+"""
 
 from __future__ import annotations
 
-from aftersales.sla.models import Calendar, Policy
+import copy
+from dataclasses import dataclass
+
+from aftersales.core.stamps import StampedCache
+from aftersales.sla.models import STAMP, Calendar, Policy
+
+
+@dataclass(frozen=True)
+class _Policies:
+    matching: tuple[Policy, ...]  # active, not the default, in order
+    default: Policy | None
+
+
+def _load() -> _Policies:
+    matching = tuple(Policy.objects.filter(is_active=True, is_default=False).select_related("calendar"))
+    default = Policy.objects.filter(is_default=True).select_related("calendar").first()
+    return _Policies(matching, default)
+
+
+_cache: StampedCache[_Policies] = StampedCache(STAMP, _load)
+
+
+def _copy(policy: Policy) -> Policy:
+    """Each caller gets its own instance (the calendar is shared: nothing writes to it)."""
+    return copy.copy(policy)
 
 
 def select_policy(*, tier: str | None, priority: int, category_code: str | None, channel: str) -> Policy:
@@ -11,17 +40,30 @@ def select_policy(*, tier: str | None, priority: int, category_code: str | None,
     The default policy is the one marked ``is_default`` (the migration ships one); if an admin
     removed the mark, a default is recreated on the default calendar rather than failing.
     """
-    for policy in Policy.objects.filter(is_active=True, is_default=False).select_related("calendar"):
+    policies = _cache.get()
+    for policy in policies.matching:
         if policy.matches(tier=tier, priority=priority, category_code=category_code, channel=channel):
-            return policy
+            return _copy(policy)
+    if policies.default is not None:
+        return _copy(policies.default)
     return default_policy()
 
 
+def cached_policy(pk: int | None) -> Policy | None:
+    """The active or default policy ``pk`` with its calendar, from the cache (None if not there)."""
+    policies = _cache.get()
+    for policy in (*policies.matching, policies.default):
+        if policy is not None and policy.pk == pk:
+            return _copy(policy)
+    return None
+
+
 def default_policy() -> Policy:
-    policy = Policy.objects.filter(is_default=True).select_related("calendar").first()
-    if policy is None:
-        policy, _created = Policy.objects.get_or_create(
-            name="Default",
-            defaults={"is_default": True, "order": 1000, "calendar": Calendar.get_default()},
-        )
+    policy = _cache.get().default
+    if policy is not None:
+        return _copy(policy)
+    policy, _created = Policy.objects.get_or_create(
+        name="Default",
+        defaults={"is_default": True, "order": 1000, "calendar": Calendar.get_default()},
+    )
     return policy
