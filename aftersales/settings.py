@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "aftersales.mail",
     "aftersales.chat",
     "aftersales.portal",
+    "aftersales.knowledge",
     "aftersales.api",
     "aftersales.demo",
 ]

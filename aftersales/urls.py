@@ -14,5 +14,6 @@ urlpatterns = [
     path("hooks/chat/", include("aftersales.chat.hooks_urls")),
     path("api/v1/", include("aftersales.api.urls")),
     path("portal/", include("aftersales.portal.urls")),
+    path("knowledge/", include("aftersales.knowledge.urls")),
     path("admin/", admin.site.urls),
 ]

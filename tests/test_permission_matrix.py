@@ -53,6 +53,10 @@ LEAD_POST: dict[str, Expect] = {
     "anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": DONE, "admin": DONE,
 }
 
+# Knowledge articles: a published article is changed by leads and admins only (agents edit their own drafts).
+KB_LEAD_OBJECT_PAGE: dict[str, Expect] = {**LEAD_PAGE, "outsider": 404}
+KB_LEAD_OBJECT_POST: dict[str, Expect] = {**LEAD_POST, "outsider": 404}
+
 
 def portal(*, anonymous: Expect, others: Expect, contact_master: Expect, contact_sub: Expect) -> dict[str, Expect]:
     """A portal row: ``others`` is everyone signed in without being a contact (outsider and desk staff)."""
@@ -264,6 +268,38 @@ MATRIX: list[Row] = [
     Row("mail:retry", "POST", "/mail/inbound/{inbound}/retry/", LEAD_POST),
     # a failed outgoing reply, sent again from the ticket page by whoever may write to the ticket
     Row("mail:outbound_retry", "POST", "/mail/outbound/{outbound}/retry/", OBJECT_POST),
+    # knowledge (issue 5): every desk member reads; writers draft; leads publish, restore and see the gaps
+    Row("knowledge:articles", "GET", "/knowledge/", PAGE),
+    Row("knowledge:article_new", "GET", "/knowledge/new/", WRITE_PAGE),
+    Row(
+        "knowledge:article_new",
+        "POST",
+        "/knowledge/new/",
+        POST,
+        {"language": "en", "title": "", "problem": "", "solution": "", "audience": "internal", "status": "draft"},
+    ),
+    Row("knowledge:gaps", "GET", "/knowledge/gaps/", LEAD_PAGE),
+    Row("knowledge:article", "GET", "/knowledge/{article}/", OBJECT_PAGE),
+    Row("knowledge:article_edit", "GET", "/knowledge/{article}/edit/", KB_LEAD_OBJECT_PAGE),
+    Row("knowledge:article_edit", "POST", "/knowledge/{article}/edit/", KB_LEAD_OBJECT_POST, {"title": ""}),
+    Row("knowledge:history", "GET", "/knowledge/{article}/history/", OBJECT_PAGE),
+    Row("knowledge:diff", "GET", "/knowledge/{article}/versions/1/", OBJECT_PAGE),
+    Row("knowledge:restore", "POST", "/knowledge/{article}/versions/1/restore/", KB_LEAD_OBJECT_POST),
+    Row("knowledge:document_add", "POST", "/knowledge/{article}/documents/", KB_LEAD_OBJECT_POST),
+    Row("knowledge:document_version_add", "POST", "/knowledge/documents/{document}/versions/", KB_LEAD_OBJECT_POST),
+    Row("knowledge:document_download", "GET", "/knowledge/documents/{document}/versions/1/", OBJECT_PAGE),
+    # reply templates: writers keep their own; the shared one ({macro}) is changed by leads and admins
+    Row("knowledge:macros", "GET", "/knowledge/macros/", WRITE_PAGE),
+    Row("knowledge:macro_new", "GET", "/knowledge/macros/new/", WRITE_PAGE),
+    Row("knowledge:macro_new", "POST", "/knowledge/macros/new/", POST, {"body_en": ""}),
+    Row("knowledge:macro_edit", "GET", "/knowledge/macros/{macro}/edit/", LEAD_PAGE),
+    Row("knowledge:macro_edit", "POST", "/knowledge/macros/{macro}/edit/", LEAD_POST, {"body_en": ""}),
+    Row("knowledge:macro_delete", "POST", "/knowledge/macros/{macro}/delete/", LEAD_POST),
+    Row("knowledge:macro_choices", "GET", "/knowledge/macros/for/{ref}/", OBJECT_WRITE_PAGE),
+    Row("knowledge:macro_apply", "POST", "/knowledge/macros/{macro}/apply/{ref}/", OBJECT_POST),
+    Row("knowledge:solution_mark", "POST", "/knowledge/solved/{ref}/", OBJECT_POST, {"article": "{article}"}),
+    Row("knowledge:solution_unmark", "POST", "/knowledge/solved/{ref}/remove/", OBJECT_POST, {"article": "{article}"}),
+    Row("core:panel", "GET", "/panels/ticket/knowledge/{ref}/", PAGE),
     # customer portal (issue 4): contacts only; a ticket outside a contact's accounts is a 404
     Row("portal:login", "GET", "/portal/", portal(anonymous=200, others=200, contact_master=302, contact_sub=302)),
     Row(
@@ -303,6 +339,11 @@ MATRIX: list[Row] = [
     Row("portal:reply", "POST", "/portal/tickets/{ref}/reply/", PORTAL_MASTER_POST, {"body": "Any news?"}),
     Row("portal:close", "POST", "/portal/tickets/{ref}/close/", PORTAL_MASTER_POST),
     Row("portal:attachment", "GET", "/portal/tickets/{ref}/attachments/{attachment}/", PORTAL_MASTER_TICKET),
+    # public help articles (issue 5): anyone; drafts and internal articles do not exist for the portal
+    Row("portal:help", "GET", "/portal/help/", PORTAL_ANYONE),
+    Row("portal:help", "GET", "/portal/help/?q=template", PORTAL_ANYONE),
+    Row("portal:help_article", "GET", "/portal/help/{help_slug}/", PORTAL_ANYONE),
+    Row("portal:help_article", "GET", "/portal/help/{internal_slug}/", dict.fromkeys(PERSONAS, 404)),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
@@ -353,6 +394,31 @@ def world(personas: Any) -> dict[str, Any]:
         **_chat_world(),
         **_mail_world(),
         **_outbound_world(personas),
+        **_knowledge_world(personas),
+    }
+
+
+def _knowledge_world(personas: Any) -> dict[str, Any]:
+    from aftersales.knowledge import actions as knowledge
+
+    article = knowledge.create_article(
+        actor=personas.lead, language="en", title="Matrix article", problem="Why?", solution="Because.",
+        status="published", audience="public", key="matrix-article",
+    )
+    internal = knowledge.create_article(
+        actor=personas.lead, language="en", title="Matrix internal", problem="Why?", solution="Because.",
+        status="published", audience="internal", key="matrix-internal",
+    )
+    document = knowledge.add_document(
+        article=article, upload=SimpleUploadedFile("matrix.pdf", b"%PDF-1.4\n%%EOF\n"), actor=personas.lead
+    )
+    macro = knowledge.save_macro(actor=personas.lead, shared=True, texts={"en": ("Hello", "Hello {{ contact.name }}")})
+    return {
+        "article": article.pk,
+        "document": document.pk,
+        "macro": macro.pk,
+        "help_slug": article.group.key,
+        "internal_slug": internal.group.key,
     }
 
 

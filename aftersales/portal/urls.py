@@ -16,4 +16,6 @@ urlpatterns = [
     path("tickets/<str:ref>/reply/", views.reply, name="reply"),
     path("tickets/<str:ref>/close/", views.close, name="close"),
     path("tickets/<str:ref>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("help/", views.help_list, name="help"),
+    path("help/<slug:slug>/", views.help_article, name="help_article"),
 ]

@@ -21,10 +21,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.customers.models import Contact
+from aftersales.knowledge import queries as knowledge
 from aftersales.portal import actions, tokens
 from aftersales.portal.access import (
     can_close,
@@ -273,3 +275,34 @@ def attachment(request: HttpRequest, contact: Contact, ref: str, attachment_id: 
     response = FileResponse(handle, as_attachment=True, filename=item.filename, content_type=item.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Help articles (issue 5) -----------------------------------------------------------------
+# Published public articles only (knowledge.queries decides); open to anyone, signed in or not.
+# Shown in the portal's language, which starts as the contact's language when they sign in.
+HELP_LANGUAGES = ("zh-hans", "en")
+
+
+def _help_language(request: HttpRequest) -> str:
+    wanted = request.GET.get("language", "")
+    return wanted if wanted in HELP_LANGUAGES else (get_language() or "en")
+
+
+def help_list(request: HttpRequest) -> HttpResponse:
+    language = _help_language(request)
+    q = (request.GET.get("q") or "").strip()[:200]
+    context: dict[str, Any] = {"contact": contact_for(request.user), "q": q, "help_page": True}
+    if q:
+        total, results = knowledge.search_public(q, language, per_page=PAGE_SIZE)
+        context.update(results=results, total=total)
+    else:
+        page = Paginator(knowledge.public_articles(language), PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update(page=page)
+    return render(request, "portal/help_list.html", context)
+
+
+def help_article(request: HttpRequest, slug: str) -> HttpResponse:
+    article = knowledge.get_public_article(slug, _help_language(request))
+    return render(request, "portal/help_article.html", {
+        "contact": contact_for(request.user), "article": article, "help_page": True,
+    })
