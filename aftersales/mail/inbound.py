@@ -356,7 +356,10 @@ def _match_sender(parsed: ParsedEmail, mailbox: Mailbox | None) -> tuple[Custome
     sender = parsed.sender
     found = Contact.objects.select_related("customer").order_by("pk")
     # Exact first (the indexed column; addresses are usually stored in lower case), then any case.
-    contacts = list(found.filter(email=sender)) or list(found.filter(email__iexact=sender))
+    contacts = list(found.filter(email=sender))
+    if not contacts:  # usually nobody: ask with a light query (no join) before loading anything
+        other_case = list(Contact.objects.filter(email__iexact=sender).values_list("pk", flat=True))
+        contacts = list(found.filter(pk__in=other_case)) if other_case else []
     if contacts:
         preferred = mailbox.customer_id if mailbox is not None else None
         chosen = next(

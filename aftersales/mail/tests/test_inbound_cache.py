@@ -96,3 +96,12 @@ def test_routing_and_sla_edits_apply_to_the_next_mail(personas: Any) -> None:
     second = receive(mail(sender="b@example-isp.test", message_id="<r2@x>"), source="smtp")
     assert second.ticket is not None
     assert second.ticket.owner == personas.agent2 and second.ticket.sla_policy.name == "Mail SLA"
+
+
+def test_a_contact_stored_in_another_case_is_still_matched(personas: Any) -> None:
+    contact = personas.contact
+    contact.email = "Zhou.Min@StarRiver.example"
+    contact.save()
+    inbound = receive(mail(sender="zhou.min@starriver.example", message_id="<c1@x>"), source="smtp")
+    assert inbound.ticket is not None and inbound.ticket.contact == contact
+    assert inbound.ticket.customer == personas.customer
