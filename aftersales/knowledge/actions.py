@@ -178,7 +178,7 @@ def update_article(*, article: Article, actor: Any, note: str = "", **changes: A
     if unknown:
         raise TypeError(f"update_article got unknown fields {sorted(unknown)}")
     with transaction.atomic():
-        article = Article.objects.select_for_update().select_related("group", "category").get(pk=article.pk)
+        article = Article.objects.select_for_update(of=("self",)).select_related("group", "category").get(pk=article.pk)
         if actor is not None and not can_edit_article(actor, article):
             raise KnowledgeError(_("Only leads and admins change published articles or other people's drafts."))
         if (
