@@ -29,6 +29,9 @@ class ArticleGroupAdmin(admin.ModelAdmin):
     search_fields = ("key",)
     inlines = [ArticleInline]
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # archive instead: history, solutions and the search index stay consistent
+
 
 class ArticleVersionInline(admin.TabularInline):
     model = ArticleVersion
@@ -51,6 +54,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
 
