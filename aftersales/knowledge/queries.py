@@ -6,6 +6,7 @@ public help pages of the portal (the portal calls ``public_articles`` / ``get_pu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections import Counter
@@ -119,15 +120,25 @@ def _weighted_keywords(text: str) -> list[tuple[str, float]]:
     return weighted
 
 
+@functools.lru_cache(maxsize=512)
+def _folded(
+    pk: int, updated_at: dt.datetime, title: str, tags: str, problem: str, cause: str, solution: str
+) -> dict[str, str]:
+    """An article's fields normalised like the index's words (cached: articles change rarely)."""
+    fields = {"title": title, "tags": tags, "problem": problem, "cause": cause, "solution": solution}
+    return {name: normalize(value) for name, value in fields.items()}
+
+
 def _relevance(article: Article, keywords: list[tuple[str, float]]) -> float:
-    fields = {
-        "title": article.title,
-        "tags": " ".join(article.tags or []),
-        "problem": article.problem,
-        "cause": article.cause,
-        "solution": article.solution,
-    }
-    folded = {name: normalize(value) for name, value in fields.items()}
+    folded = _folded(
+        article.pk,
+        article.updated_at,
+        article.title,
+        " ".join(article.tags or []),
+        article.problem,
+        article.cause,
+        article.solution,
+    )
     return sum(
         weight * field_weight
         for word, weight in keywords
