@@ -18,12 +18,17 @@ from aftersales.sla.models import STAMP, Calendar, Policy
 class _Policies:
     matching: tuple[Policy, ...]  # active, not the default, in order
     default: Policy | None
+    calendars: dict[int, Calendar]  # every calendar (customers may have their own)
 
 
 def _load() -> _Policies:
-    matching = tuple(Policy.objects.filter(is_active=True, is_default=False).select_related("calendar"))
-    default = Policy.objects.filter(is_default=True).select_related("calendar").first()
-    return _Policies(matching, default)
+    calendars = {calendar.pk: calendar for calendar in Calendar.objects.all()}
+    matching = tuple(Policy.objects.filter(is_active=True, is_default=False))
+    default = Policy.objects.filter(is_default=True).first()
+    for policy in (*matching, default):
+        if policy is not None and policy.calendar_id in calendars:
+            policy.calendar = calendars[policy.calendar_id]
+    return _Policies(matching, default, calendars)
 
 
 _cache: StampedCache[_Policies] = StampedCache(STAMP, _load)
@@ -56,6 +61,11 @@ def cached_policy(pk: int | None) -> Policy | None:
         if policy is not None and policy.pk == pk:
             return _copy(policy)
     return None
+
+
+def cached_calendar(pk: int | None) -> Calendar | None:
+    """Calendar ``pk`` from the cache (None if not there). Shared: callers must not change it."""
+    return _cache.get().calendars.get(pk) if pk is not None else None
 
 
 def default_policy() -> Policy:

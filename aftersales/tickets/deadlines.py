@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.sla.business_time import BusinessCalendar
 from aftersales.sla.listeners import register_policy_listener
-from aftersales.sla.policies import cached_policy, select_policy
+from aftersales.sla.policies import cached_calendar, cached_policy, select_policy
 from aftersales.tickets.models import DONE_STATUSES, OPEN_STATUSES, SlaTarget, Ticket
 
 if TYPE_CHECKING:
@@ -82,8 +82,10 @@ def has_clocks(ticket: Ticket) -> bool:
 
 def calendar_of(ticket: Ticket, policy: Policy) -> Calendar:
     customer = ticket.customer
-    own = customer.calendar if customer is not None and customer.calendar_id is not None else None
-    return own or policy.calendar
+    if customer is None or customer.calendar_id is None:
+        return policy.calendar
+    loaded = type(customer).calendar.is_cached(customer)  # type: ignore[attr-defined]
+    return (None if loaded else cached_calendar(customer.calendar_id)) or customer.calendar or policy.calendar
 
 
 def policy_of(ticket: Ticket) -> Policy | None:

@@ -4,6 +4,7 @@ cache costs one stamp query per message instead of reading those tables again.""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -90,11 +91,12 @@ def test_an_edited_mail_domain_matches_the_next_message(personas: Any) -> None:
 
 def test_routing_and_sla_edits_apply_to_the_next_mail(personas: Any) -> None:
     first = receive(mail(sender="a@example-isp.test", message_id="<r1@x>"), source="smtp")
-    assert first.ticket is not None and first.ticket.owner is None and first.ticket.sla_policy.name == "Default"
+    assert first.ticket is not None and first.ticket.sla_policy is not None
+    assert first.ticket.owner is None and first.ticket.sla_policy.name == "Default"
     RoutingRule.objects.create(name="Mail", channels=["email"], owner=personas.agent2)
     Policy.objects.create(name="Mail SLA", order=0, channels=["email"], calendar=Calendar.get_default())
     second = receive(mail(sender="b@example-isp.test", message_id="<r2@x>"), source="smtp")
-    assert second.ticket is not None
+    assert second.ticket is not None and second.ticket.sla_policy is not None
     assert second.ticket.owner == personas.agent2 and second.ticket.sla_policy.name == "Mail SLA"
 
 
@@ -105,3 +107,18 @@ def test_a_contact_stored_in_another_case_is_still_matched(personas: Any) -> Non
     inbound = receive(mail(sender="zhou.min@starriver.example", message_id="<c1@x>"), source="smtp")
     assert inbound.ticket is not None and inbound.ticket.contact == contact
     assert inbound.ticket.customer == personas.customer
+
+
+def test_a_customers_own_calendar_is_used_and_its_edits_apply(personas: Any) -> None:
+    round_the_clock = {str(day): [["00:00", "24:00"]] for day in range(7)}
+    calendar = Calendar.objects.create(name="24x7", timezone="UTC", week=round_the_clock, country="")
+    make_customer("bank", "Example Bank", mail_domains=["example-bank.test"], calendar=calendar)
+    first = receive(mail(sender="a@example-bank.test", message_id="<k1@x>"), source="smtp")
+    ticket = first.ticket
+    assert ticket is not None and ticket.first_response_due_at is not None
+    assert ticket.first_response_due_at - ticket.created_at == dt.timedelta(hours=4)  # Default: 4 h, round the clock
+    calendar.week = {"0": [["09:00", "10:00"]]}  # one hour a week: 4 hours take weeks
+    calendar.save()
+    second = receive(mail(sender="b@example-bank.test", message_id="<k2@x>"), source="smtp")
+    assert second.ticket is not None and second.ticket.first_response_due_at is not None
+    assert second.ticket.first_response_due_at - second.ticket.created_at > dt.timedelta(days=7)
