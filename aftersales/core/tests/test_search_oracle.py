@@ -204,13 +204,13 @@ def test_recall_against_raw_substring_scan(indexed: dict[int, str]) -> None:
                 misses.append(f"{q}: {len(expected - got)} of {len(expected)}")
         totals[language] = [expected_total, hit_total, extra_total]
     report = ", ".join(
-        f"{language}: recall {hit / expected:.1%} ({hit}/{expected}), {extra} found beyond the scan"
-        for language, (expected, hit, extra) in totals.items()
+        f"{language}: recall {hit / wanted:.1%} ({hit}/{wanted}), {extra} found beyond the scan"
+        for language, (wanted, hit, extra) in totals.items()
     )
     print(
         f"\nsearch oracle ({len(zh_queries)} zh and {len(en_queries)} en queries, {DOCS} docs): {report}; "
         f"misses: {misses[:10]}"
     )
-    for language, (expected, hit, _extra) in totals.items():
-        assert expected > 0
-        assert hit / expected >= 0.95, f"{language} recall too low: {report}; misses: {misses[:20]}"
+    for language, (wanted, hit, _extra) in totals.items():
+        assert wanted > 0
+        assert hit / wanted >= 0.95, f"{language} recall too low: {report}; misses: {misses[:20]}"
