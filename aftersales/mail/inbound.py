@@ -358,7 +358,7 @@ def _match_sender(parsed: ParsedEmail, mailbox: Mailbox | None) -> tuple[Custome
     # Exact first (the indexed column; addresses are usually stored in lower case), then any case.
     contacts = list(found.filter(email=sender))
     if not contacts:  # usually nobody: ask with a light query (no join) before loading anything
-        other_case = list(Contact.objects.filter(email__iexact=sender).values_list("pk", flat=True))
+        other_case = list(Contact.objects.filter(email__iexact=sender).order_by().values_list("pk", flat=True))
         contacts = list(found.filter(pk__in=other_case)) if other_case else []
     if contacts:
         preferred = mailbox.customer_id if mailbox is not None else None
