@@ -101,6 +101,9 @@ MATRIX: list[Row] = [
                                   **dict.fromkeys(CONTACTS, 302)}),
     Row("core:logout", "POST", "/logout/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
     Row("core:panel", "GET", "/panels/customer/tickets/{code}/", PAGE),
+    # search (issue 5): staff only, like every desk page; a reference jumps to the ticket
+    Row("core:search", "GET", "/search/?q=vietnam", PAGE),
+    Row("core:search", "GET", "/search/?q={ref}", policy(anonymous=302, outsider=403, viewer=302, writer=302)),
     # tickets
     Row("tickets:queue", "GET", "/tickets/", PAGE),
     Row("tickets:new", "GET", "/tickets/new/", WRITE_PAGE),
@@ -223,6 +226,8 @@ MATRIX: list[Row] = [
     Row("api:assign", "POST", "/api/v1/tickets/{ref}/assign", API_WRITE, {"owner": None}),
     Row("api:change_status", "POST", "/api/v1/tickets/{ref}/status", API_WRITE, {"status": "open"}),
     Row("api:list_calendars", "GET", "/api/v1/sla/calendars", API_READ),
+    Row("api:search", "GET", "/api/v1/search?q=vietnam", API_READ),
+    Row("api:search", "GET", "/api/v1/search", policy(anonymous=401, outsider=403, viewer=422, writer=422)),
     Row(
         "api:calendar_workdays",
         "GET",

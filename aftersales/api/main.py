@@ -24,11 +24,11 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from aftersales.api.auth import SessionAuth, TokenAuth
-from aftersales.api.routers import customers, sla, tickets
+from aftersales.api.routers import customers, search, sla, tickets
 from aftersales.tickets.actions import TicketActionError
 
 DESCRIPTION = """
-The aftersales desk over HTTP: customers, contacts and tickets.
+The aftersales desk over HTTP: customers, contacts and tickets, and one search over them all.
 
 **Authentication**: send a personal token as `Authorization: Bearer <token>`; an admin makes
 one with `aftersales token create USERNAME`. A signed-in browser session works too (writes
@@ -114,6 +114,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/customers", customers.router, tags=["customers"])
     api.add_router("/tickets", tickets.router, tags=["tickets"])
     api.add_router("/sla", sla.router, tags=["sla"])
+    api.add_router("/search", search.router, tags=["search"])
     return api
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.forms.models import model_to_dict
 from aftersales.audit.log import record as audit
 from aftersales.core import clock
 from aftersales.core.access import require_write
+from aftersales.customers import search
 from aftersales.customers.models import Contact, Customer, normalise_phone
 
 _CUSTOMER_FIELDS = (
@@ -17,6 +19,23 @@ _CUSTOMER_FIELDS = (
     "mail_domains", "notes",
 )
 _CONTACT_FIELDS = ("name", "email", "phone", "im_handles", "language", "is_primary")
+
+# --- Copies of these details elsewhere: a ticket's search doc holds its customer's name and its
+# contact's name, email and phone. customers knows no tickets, so tickets listens here.
+DetailsListener = Callable[[Customer | Contact], None]
+_details_listeners: list[DetailsListener] = []
+
+
+def register_details_listener(listener: DetailsListener) -> None:
+    """Call ``listener(customer_or_contact)`` inside the transaction that renames a customer or
+    changes a contact's name, email or phone."""
+    if listener not in _details_listeners:
+        _details_listeners.append(listener)
+
+
+def _details_changed(obj: Customer | Contact) -> None:
+    for listener in list(_details_listeners):
+        listener(obj)
 
 
 def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -48,6 +67,10 @@ def save_customer(*, actor: Any, customer: Customer | None = None, products: Any
         customer.save()
         if products is not None:
             customer.products.set(products)
+        renamed = not is_new and before.get("name") != customer.name
+        search.index_customer(customer, name_changed=renamed)
+        if renamed:
+            _details_changed(customer)
         audit(
             actor=actor,
             action="customer.create" if is_new else "customer.update",
@@ -79,6 +102,9 @@ def save_contact(*, actor: Any, customer: Customer, contact: Contact | None = No
         contact.save()
         if contact.is_primary:
             Contact.objects.filter(customer=customer, is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
+        search.index_contact(contact)
+        if not is_new and any(before.get(key) != getattr(contact, key) for key in ("name", "email", "phone")):
+            _details_changed(contact)
         audit(
             actor=actor,
             action="contact.create" if is_new else "contact.update",

@@ -31,7 +31,7 @@ from aftersales.customers.models import Contact, Customer
 from aftersales.notify.api import notify
 from aftersales.people.models import Team
 from aftersales.routing import engine as routing
-from aftersales.tickets import deadlines, events, workload
+from aftersales.tickets import deadlines, events, search, workload
 from aftersales.tickets.models import (
     DONE_STATUSES,
     Attachment,
@@ -272,6 +272,7 @@ def open_ticket(
         if clock_fields:
             ticket.save(update_fields=clock_fields)
         events.created(ticket, actor)
+        search.ticket_opened(ticket)
         if decision is not None:  # routed by the system: say where and why
             if decision.team is not None:
                 events.team_changed(ticket, None, None, decision.team, reason=decision.reason)
@@ -397,6 +398,7 @@ def _add_message(
             reason = gettext_noop("customer replied") if kind == MessageKind.INBOUND else ""
             fields += _apply_status(ticket, new_status, actor, reason=reason)
         _save(ticket, *fields)
+        search.message_added(ticket, message, status_changed="status" in fields)
         if kind == MessageKind.OUTBOUND:
             message.ticket = ticket
             for hook in list(_message_hooks):
@@ -452,6 +454,7 @@ def change_status(*, ticket: Ticket, status: str, actor: Any, reason: str = "") 
         old = ticket.status
         fields = _apply_status(ticket, status, actor, reason)
         _save(ticket, *fields)
+        search.status_set(ticket)
         audit(actor=actor, action="ticket.status", obj=ticket, before={"status": old}, after={"status": status})
         _after_commit(ticket, "status")
     return ticket.events.order_by("-id").first()
@@ -496,6 +499,8 @@ def assign_ticket(
             )
         if fields:
             _save(ticket, *fields)
+            if "status" in fields:
+                search.status_set(ticket)
             _after_commit(ticket, "assigned")
     return event
 
@@ -556,6 +561,8 @@ def update_ticket(
             if "priority" in fields or "category" in fields:
                 fields += deadlines.recompute(ticket)
             _save(ticket, *fields)
+            if "subject" in fields:
+                search.rewrite(ticket)
             audit(actor=actor, action="ticket.update", obj=ticket, before=before, after=after)
             _after_commit(ticket, "updated")
     return changed
@@ -582,6 +589,7 @@ def set_customer(
         ticket.customer = customer
         ticket.contact = contact
         _save(ticket, "customer", "contact", *deadlines.recompute(ticket))
+        search.rewrite(ticket)
         _after_commit(ticket, "customer")
     return event
 
@@ -628,6 +636,7 @@ def merge_tickets(*, source: Ticket, target: Ticket, actor: Any) -> Ticket:
             if theirs and (getattr(target, stamp) is None or theirs > getattr(target, stamp)):
                 setattr(target, stamp, theirs)
         _save(target, "last_customer_message_at")
+        search.rewrite(source, target)  # the target holds the source's messages now; the source is closed
         audit(
             actor=actor,
             action="ticket.merge",
