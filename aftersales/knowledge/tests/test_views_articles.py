@@ -189,3 +189,14 @@ def test_a_refused_upload_shows_why(client, no_seed, personas):
         f"/knowledge/{article.pk}/documents/", {"file": SimpleUploadedFile("run.exe", b"MZ")}, follow=True
     )
     assert "documents may be PDF, DOCX, XLSX or images" in response.content.decode()
+
+
+def test_the_list_costs_the_same_for_many_articles_and_pages(client, personas, django_assert_max_num_queries):
+    # The shipped articles (about 60 language versions) are there: more than one page.
+    client.force_login(personas.agent)
+    client.get("/knowledge/")
+    with django_assert_max_num_queries(12):
+        first = client.get("/knowledge/").content.decode()
+    assert 'rel="next"' in first and "1–25 of" in first
+    second = client.get("/knowledge/?page=2").content.decode()
+    assert "26–50 of" in second
