@@ -516,7 +516,7 @@ def macro_apply(request: HttpRequest, pk: int, ref: str) -> JsonResponse:
     except ValidationError as exc:
         return JsonResponse({"ok": False, "message": " ".join(exc.messages)}, status=400)
     message = (_("Category set to %(category)s.") % {"category": macro.category}) if changed else ""
-    return JsonResponse({"ok": True, "message": message})
+    return JsonResponse({"ok": True, "message": message, "category": macro.category_id})
 
 
 # --- Solved with ---------------------------------------------------------------------------

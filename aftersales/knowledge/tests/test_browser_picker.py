@@ -8,6 +8,7 @@ import pytest
 
 from aftersales.knowledge.models import TicketSolution
 from aftersales.testing.factories import make_contact, make_customer, make_ticket, make_user
+from aftersales.tickets.models import Category
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -53,6 +54,12 @@ def test_alt_m_inserts_the_chinese_template_at_the_cursor_and_the_panel_marks_th
     assert value.endswith("PS")  # inserted at the cursor, the rest kept
     assert page.get_by_test_id("reply-status").input_value() == "waiting_customer"
     assert box.evaluate("el => el === document.activeElement")
+    note = page.get_by_test_id("macro-note")
+    note.filter(has_text="Category set to").wait_for()  # the template's category, applied at once
+    sender_id = Category.objects.get(code="sender-id")
+    assert page.get_by_test_id("property-category").input_value() == str(sender_id.pk)
+    ticket.refresh_from_db()
+    assert ticket.category == sender_id
 
     page.get_by_test_id("macro-open").click()
     page.keyboard.press("Escape")

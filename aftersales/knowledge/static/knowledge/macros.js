@@ -159,7 +159,12 @@
       if (csrf) body.append("csrfmiddlewaretoken", csrf.value);
       fetch(item.apply_url, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.json(); })
-        .then(function (json) { if (json.message) say((note.textContent + " " + json.message).trim(), json.ok); })
+        .then(function (json) {
+          if (json.message) say((note.textContent + " " + json.message).trim(), json.ok);
+          // Keep the properties form in step, so saving it later does not put the old category back.
+          var category = document.querySelector('[data-testid="properties-form"] select[name=category]');
+          if (json.ok && json.category && category) category.value = String(json.category);
+        })
         .catch(function () { say(text("error"), false); });
     }
   }
