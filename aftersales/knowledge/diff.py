@@ -36,9 +36,10 @@ class Segment:
 
 @dataclass
 class Row:
-    kind: str  # "same" | "change" | "add" | "del"
+    kind: str  # "same" | "change" | "add" | "del" | "skip" (unchanged lines left out)
     left: list[Segment] = field(default_factory=list)
     right: list[Segment] = field(default_factory=list)
+    skipped: int = 0
 
 
 @dataclass
@@ -99,8 +100,31 @@ def diff_text(old: str, new: str) -> list[Row]:
     return rows
 
 
+def collapse(rows: list[Row], context: int = 2) -> list[Row]:
+    """Keep ``context`` unchanged lines around each change; longer unchanged runs become one "skip" row."""
+    keep = [False] * len(rows)
+    for i, row in enumerate(rows):
+        if row.kind != "same":
+            for j in range(max(0, i - context), min(len(rows), i + context + 1)):
+                keep[j] = True
+    out: list[Row] = []
+    skipped = 0
+    for row, kept in zip(rows, keep, strict=True):
+        if kept:
+            if skipped:
+                out.append(Row("skip", skipped=skipped))
+                skipped = 0
+            out.append(row)
+        else:
+            skipped += 1
+    if skipped and out:
+        out.append(Row("skip", skipped=skipped))
+    return out if out else rows
+
+
 def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> list[FieldDiff]:
     """One FieldDiff per article field, in reading order."""
     return [
-        FieldDiff(name, label, diff_text(_as_text(old.get(name)), _as_text(new.get(name)))) for name, label in FIELDS
+        FieldDiff(name, label, collapse(diff_text(_as_text(old.get(name)), _as_text(new.get(name)))))
+        for name, label in FIELDS
     ]

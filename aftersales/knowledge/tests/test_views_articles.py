@@ -200,3 +200,15 @@ def test_the_list_costs_the_same_for_many_articles_and_pages(client, personas, d
     assert 'rel="next"' in first and "1–25 of" in first
     second = client.get("/knowledge/?page=2").content.decode()
     assert "26–50 of" in second
+
+
+def test_long_unchanged_stretches_are_folded_in_the_diff(client, no_seed, personas):
+    lines = [f"第 {n} 步：照做。" for n in range(1, 11)]
+    article = make_article(personas.lead, solution="\n".join(lines))
+    lines[7] = "第 8 步：先问客户。"
+    actions.update_article(article=article, actor=personas.lead, solution="\n".join(lines))
+    client.force_login(personas.agent)
+    page = client.get(f"/knowledge/{article.pk}/versions/1/").content.decode()
+    assert "… 5 unchanged lines …" in page
+    assert "第 6 步" in page and "第 5 步" not in page  # two lines of context before the change
+    assert '<ins class="kb-add">先问客户</ins>' in page
