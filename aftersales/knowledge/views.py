@@ -554,8 +554,8 @@ def solution_unmark(request: HttpRequest, ref: str) -> HttpResponse:
 @login_required
 def gaps(request: HttpRequest) -> HttpResponse:
     require_gaps_reader(request.user)
-    form = GapsForm(request.GET)
     threshold, days = queries.GAP_DEFAULT_THRESHOLD, queries.GAP_WINDOW_DAYS
+    form = GapsForm(request.GET or None, initial={"threshold": threshold, "days": days})
     if form.is_valid():
         threshold = form.cleaned_data.get("threshold") or threshold
         days = form.cleaned_data.get("days") or days
