@@ -197,7 +197,7 @@ class Macro(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,  # a shared template outlives the lead who wrote it
         related_name="knowledge_macros",
         verbose_name=_("owner"),
     )
