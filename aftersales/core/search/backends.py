@@ -35,6 +35,7 @@ class Match:
     where_params: list[Any]
     score: str
     score_params: list[Any]
+    recent: str = "d.id DESC"  # newest documents first, in an order the index can drive
 
 
 class Backend:
@@ -60,12 +61,13 @@ class SQLiteBackend(Backend):
 
     def match(self, groups: list[list[str]], *, any_group: bool = False) -> Match:
         return Match(
-            from_sql=f"{FTS_TABLE} JOIN {TABLE} d ON d.id = {FTS_TABLE}.rowid",
+            from_sql=f"{FTS_TABLE} CROSS JOIN {TABLE} d ON d.id = {FTS_TABLE}.rowid",
             from_params=[],
             where=f"{FTS_TABLE} MATCH %s",
             where_params=[self.expression(groups, any_group)],
             score=f"-bm25({FTS_TABLE})",
             score_params=[],
+            recent=f"{FTS_TABLE}.rowid DESC",
         )
 
 

@@ -32,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 MAX_PER_PAGE = 100
 MAX_TERMS = 32  # a pasted paragraph does not become a 500-term query
+# Matches are counted exactly up to COUNT_CAP; past it the count is COUNT_CAP and ``count_capped`` is set
+# ("more than 1,000"), and the results are the newest matches rather than ranked ones: ranking or counting
+# 100,000 matches of a common word costs a second at a million tickets, and nobody reads them all.
+COUNT_CAP = 1_000
+SIMILAR_CANDIDATES = 300  # newest documents per candidate query of similar(), scored in Python
 SIMILAR_ZH_WORDS = 6
 SIMILAR_EN_WORDS = 6
 
@@ -43,6 +48,7 @@ class SearchPage:
     page: int
     per_page: int
     exact: list[Hit] = field(default_factory=list)
+    count_capped: bool = False  # more than ``count`` documents match (see COUNT_CAP)
 
     @property
     def num_pages(self) -> int:
@@ -115,11 +121,14 @@ def _allowed_kinds(kinds: Sequence[str] | None, user: Any) -> list[str] | None:
     return allowed
 
 
-def _rows(match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int) -> list[tuple]:
+def _rows(
+    match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int, *, recent: bool = False
+) -> list[tuple]:
     where = " AND ".join([match.where, *filters])
+    order = match.recent if recent else "score DESC, d.id DESC"
     sql = (
         f"SELECT d.id, d.kind, d.object_id, d.ref, d.title, {match.score} AS score "  # noqa: S608
-        f"FROM {match.from_sql} WHERE {where} ORDER BY score DESC, d.id DESC LIMIT %s OFFSET %s"
+        f"FROM {match.from_sql} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
     )
     params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, limit, offset]
     with connection.cursor() as cursor:
@@ -127,16 +136,11 @@ def _rows(match: Match, filters: list[str], filter_params: list[Any], limit: int
         return list(cursor.fetchall())
 
 
-def _count(match: Match, filters: list[str], filter_params: list[Any]) -> int:
-    backend = get_backend()
-    if backend.vendor == "sqlite" and not filters:
-        # The FTS table alone knows how many documents match: no join needed.
-        sql = "SELECT COUNT(*) FROM core_searchdoc_fts WHERE core_searchdoc_fts MATCH %s"
-        params = list(match.where_params)
-    else:
-        where = " AND ".join([match.where, *filters])
-        sql = f"SELECT COUNT(*) FROM {match.from_sql} WHERE {where}"  # noqa: S608
-        params = [*match.from_params, *match.where_params, *filter_params]
+def _count(match: Match, filters: list[str], filter_params: list[Any], cap: int) -> int:
+    """How many documents match, counting at most ``cap + 1``."""
+    where = " AND ".join([match.where, *filters])
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {match.from_sql} WHERE {where} LIMIT %s) matches"  # noqa: S608
+    params = [*match.from_params, *match.where_params, *filter_params, cap + 1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
@@ -223,9 +227,17 @@ def search(
         date_to=date_to,
         exclude=exclude,
     )
-    rows = _rows(match, filters, params, per_page, (page - 1) * per_page)
-    count = len(rows) if page == 1 and len(rows) < per_page else _count(match, filters, params)
-    return SearchPage(count=count, items=_hits(rows, query_parts(q)), page=page, per_page=per_page, exact=exact)
+    counted = _count(match, filters, params, COUNT_CAP)
+    capped = counted > COUNT_CAP
+    rows = _rows(match, filters, params, per_page, (page - 1) * per_page, recent=capped) if counted else []
+    return SearchPage(
+        count=min(counted, COUNT_CAP),
+        items=_hits(rows, query_parts(q)),
+        page=page,
+        per_page=per_page,
+        exact=exact,
+        count_capped=capped,
+    )
 
 
 # --- more like this ----------------------------------------------------------------------------
@@ -446,7 +458,6 @@ def similar(
     groups += [[w] for w in en]
     if not groups or not kinds:
         return []
-    match = get_backend().match(groups, any_group=True)
     filters, params = _filters(
         kinds=list(kinds),
         status=status,
@@ -457,6 +468,31 @@ def similar(
         date_to=None,
         exclude=exclude,
     )
-    rows = _rows(match, filters, params, max(1, limit), 0)
+    # Candidates: the newest documents with the two most distinctive words, and the newest with any
+    # of them (both cheap: the index drives "newest first" and stops early). Then they are scored
+    # here, the same way on both databases: each word is worth more the more distinctive it is.
+    backend = get_backend()
+    candidates: dict[int, tuple] = {}
+    plans = [groups[:2]] if len(groups) > 1 else []
+    plans.append(groups)
+    for plan, any_group in zip(plans, [False, True][-len(plans) :], strict=True):
+        match = backend.match(plan, any_group=any_group)
+        where = " AND ".join([match.where, *filters])
+        sql = (
+            f"SELECT d.id, d.kind, d.object_id, d.ref, d.title, d.tokens FROM {match.from_sql} "  # noqa: S608
+            f"WHERE {where} ORDER BY {match.recent} LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*match.from_params, *match.where_params, *params, SIMILAR_CANDIDATES])
+            for row in cursor.fetchall():
+                candidates[row[0]] = row
+    weights = [len(groups) - i + 1 for i in range(len(groups))]
+    scored = []
+    for doc_id, kind, object_id, ref, title, stored in candidates.values():
+        have = set(stored.split())
+        score = sum(w for w, group in zip(weights, groups, strict=True) if all(t in have for t in group))
+        scored.append((score / (1 + math.log(1 + len(have))), doc_id, kind, object_id, ref, title))
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    rows = [(doc_id, kind, object_id, ref, title, score) for score, doc_id, kind, object_id, ref, title in scored]
     parts = query_parts(" ".join([*zh, *en]) + " ")
-    return _hits(rows, parts)
+    return _hits(rows[: max(1, limit)], parts)

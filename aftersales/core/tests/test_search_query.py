@@ -96,6 +96,18 @@ def test_pagination_and_total_count(notes: Notes) -> None:
     assert search("验证码", page=9, per_page=10).items == []
 
 
+def test_past_the_count_cap_the_count_is_capped_and_the_newest_come_first(
+    notes: Notes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(query, "COUNT_CAP", 10)
+    for i in range(1, 16):
+        notes.add(i, f"OTP {i}", "验证码")
+    page = search("验证码", per_page=5)
+    assert (page.count, page.count_capped) == (10, True)
+    assert ids(page) == [15, 14, 13, 12, 11]
+    assert not search("验证码 15").count_capped
+
+
 def test_filters(notes: Notes) -> None:
     notes.add(
         1,
