@@ -115,6 +115,10 @@ def main(argv: list[str] | None = None) -> None:
         queries[0] += 1
         return execute(sql, params, many, context)
 
+    # A running worker has loaded jieba's dictionary once at start (about 1-2 s): not per message.
+    from aftersales.core.search.tokens import index_tokens
+
+    index_tokens("预热短信模板 warm up")
     server = _server_cpu()
     started, cpu = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(counting):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F
 
 
@@ -24,10 +24,19 @@ def next_values(name: str, count: int = 1) -> range:
     """Reserve ``count`` consecutive numbers from the counter ``name`` and return them."""
     if count < 1:
         raise ValueError("count must be positive")
-    with transaction.atomic():
-        Sequence.objects.get_or_create(name=name)
-        Sequence.objects.filter(name=name).update(value=F("value") + count)
-        last = Sequence.objects.values_list("value", flat=True).get(name=name)
+    # One statement on both databases (SQLite ≥ 3.35 and PostgreSQL know RETURNING), atomic by
+    # itself; the counter's row is created on its first use only.
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET value = value + %s WHERE name = %s RETURNING value", [count, name])  # noqa: S608
+        row = cursor.fetchone()
+    if row is not None:
+        last = row[0]
+    else:
+        with transaction.atomic():
+            Sequence.objects.get_or_create(name=name)
+            Sequence.objects.filter(name=name).update(value=F("value") + count)
+            last = Sequence.objects.values_list("value", flat=True).get(name=name)
     return range(last - count + 1, last + 1)
 
 

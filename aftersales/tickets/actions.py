@@ -246,7 +246,7 @@ def open_ticket(
             )
             owner, team = decision.owner, decision.team
         number = next_values("ticket_ref")[0]
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             number=number,
             ref=Ticket.format_ref(number),
             subject=subject[:255],
@@ -266,11 +266,10 @@ def open_ticket(
             source_kind=source_kind,
             source_ref=source_ref,
         )
+        deadlines.start(ticket)  # SLA clocks (issue 3): policy and first deadlines, set before the one INSERT
+        ticket.save(force_insert=True)
         if tags:
             _set_tag_names(ticket, _normalise_tags(tags))
-        clock_fields = deadlines.start(ticket)  # SLA clocks (issue 3): policy and first deadlines
-        if clock_fields:
-            ticket.save(update_fields=clock_fields)
         events.created(ticket, actor)
         search.ticket_opened(ticket)
         if decision is not None:  # routed by the system: say where and why

@@ -129,13 +129,17 @@ def _with_people() -> Any:
 
 # --- Keeping the index current (tickets.actions calls these inside its transactions) ---------
 def ticket_opened(ticket: Ticket) -> None:
-    """A new ticket: its doc (the description is its only text so far)."""
-    _put(ticket_doc(ticket, ()))
+    """A new ticket: its doc (the description is its only text so far), one INSERT."""
+    index.put_many([ticket_doc(ticket, ())], replace=False)
 
 
 def message_added(ticket: Ticket, message: Message, *, status_changed: bool) -> None:
-    """A message or note: its body joins the doc; a status it moved the ticket to is stored too."""
-    if message.body:
+    """A message or note: its body joins the doc; a status it moved the ticket to is stored too.
+
+    A channel that opens a ticket with the first message as its description (mail, chat, the
+    portal) records that message next: its words are in the doc already, so it costs nothing.
+    """
+    if message.body and message.body != ticket.description:
         index.append(KIND, ticket.pk, message.body)
     if status_changed:
         status_set(ticket)
