@@ -40,6 +40,8 @@ class Match:
 
 class Backend:
     vendor = ""
+    # Planner settings around a search statement: "bitmap" (count, rank) or "recent" (newest first).
+    plan_settings: dict[str, tuple[str, ...]] = {}
 
     def match(self, groups: list[list[str]], *, any_group: bool = False) -> Match:
         raise NotImplementedError
@@ -73,6 +75,13 @@ class SQLiteBackend(Backend):
 
 class PostgresBackend(Backend):
     vendor = "postgresql"
+    # The planner prices array_to_tsvector() at almost nothing, so with a LIMIT it often prefers a
+    # sequential scan (or a backward primary-key scan) that evaluates it on every row: 0.7 s at a
+    # million documents where the GIN bitmap takes 30 ms. These settings hold for one statement.
+    plan_settings = {
+        "bitmap": ("enable_seqscan", "enable_indexscan"),
+        "recent": ("enable_seqscan",),
+    }
 
     @staticmethod
     def expression(groups: list[list[str]], any_group: bool) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from aftersales.core.search import registry, snippets
@@ -121,6 +121,23 @@ def _allowed_kinds(kinds: Sequence[str] | None, user: Any) -> list[str] | None:
     return allowed
 
 
+def _fetch(sql: str, params: list[Any], plan: str) -> list[tuple]:
+    """Run one search statement with the backend's planner settings for ``plan`` (PostgreSQL: see backends)."""
+    switched_off = get_backend().plan_settings.get(plan, ())
+    if not switched_off:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name in switched_off:
+            cursor.execute(f"SET LOCAL {name} = off")
+        cursor.execute(sql, params)
+        rows = list(cursor.fetchall())
+        for name in switched_off:
+            cursor.execute(f"SET LOCAL {name} = DEFAULT")
+        return rows
+
+
 def _rows(
     match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int, *, recent: bool = False
 ) -> list[tuple]:
@@ -131,9 +148,7 @@ def _rows(
         f"FROM {match.from_sql} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
     )
     params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, limit, offset]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+    return _fetch(sql, params, "recent" if recent else "bitmap")
 
 
 def _count(match: Match, filters: list[str], filter_params: list[Any], cap: int) -> int:
@@ -141,9 +156,7 @@ def _count(match: Match, filters: list[str], filter_params: list[Any], cap: int)
     where = " AND ".join([match.where, *filters])
     sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {match.from_sql} WHERE {where} LIMIT %s) matches"  # noqa: S608
     params = [*match.from_params, *match.where_params, *filter_params, cap + 1]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
+    return int(_fetch(sql, params, "bitmap")[0][0])
 
 
 def _hits(rows: list[tuple], parts: list[Any]) -> list[Hit]:
@@ -482,10 +495,8 @@ def similar(
             f"SELECT d.id, d.kind, d.object_id, d.ref, d.title, d.tokens FROM {match.from_sql} "  # noqa: S608
             f"WHERE {where} ORDER BY {match.recent} LIMIT %s"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*match.from_params, *match.where_params, *params, SIMILAR_CANDIDATES])
-            for row in cursor.fetchall():
-                candidates[row[0]] = row
+        for row in _fetch(sql, [*match.from_params, *match.where_params, *params, SIMILAR_CANDIDATES], "recent"):
+            candidates[row[0]] = row
     weights = [len(groups) - i + 1 for i in range(len(groups))]
     scored = []
     for doc_id, kind, object_id, ref, title, stored in candidates.values():
