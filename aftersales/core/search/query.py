@@ -23,6 +23,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from aftersales.core.models import SearchDoc
 from aftersales.core.search import registry, snippets
 from aftersales.core.search.backends import Match, get_backend
 from aftersales.core.search.registry import Hit
@@ -141,6 +142,8 @@ def _fetch(sql: str, params: list[Any], plan: str) -> list[tuple]:
 def _rows(
     match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int, *, recent: bool = False
 ) -> list[tuple]:
+    if recent and get_backend().vendor == "postgresql":
+        return _recent_rows_windowed(match, filters, filter_params, limit, offset)
     where = " AND ".join([match.where, *filters])
     order = match.recent if recent else "score DESC, d.id DESC"
     sql = (
@@ -149,6 +152,37 @@ def _rows(
     )
     params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, limit, offset]
     return _fetch(sql, params, "recent" if recent else "bitmap")
+
+
+RECENT_WINDOW = 50_000  # PostgreSQL: newest documents looked at first (ids), then 8 times more, …
+
+
+def _recent_rows_windowed(
+    match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int
+) -> list[tuple]:
+    """Newest matches on PostgreSQL: the GIN bitmap ANDed with a range of the newest ids, widened until enough.
+
+    A backward primary-key scan evaluates the tokens of every row it passes (a second when the
+    matches are old); the bitmap AND reads only matching rows of the window (about 30 ms).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM core_searchdoc")
+        newest = cursor.fetchone()[0] or 0
+    window = RECENT_WINDOW
+    while True:
+        lowest = newest - window
+        where = " AND ".join([match.where, *filters, "d.id > %s"])
+        # The rank only for the page's rows (the inner query may pass thousands).
+        sql = (
+            f"SELECT d.id, d.kind, d.object_id, d.ref, d.title, {match.score} AS score "  # noqa: S608
+            f"FROM core_searchdoc d WHERE d.id IN (SELECT d.id FROM {match.from_sql} WHERE {where} "
+            f"ORDER BY d.id DESC LIMIT %s OFFSET %s) ORDER BY d.id DESC"
+        )
+        params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, lowest, limit, offset]
+        rows = _fetch(sql, params, "bitmap")
+        if len(rows) == limit or lowest <= 0:
+            return rows
+        window *= 8
 
 
 def _count(match: Match, filters: list[str], filter_params: list[Any], cap: int) -> int:
@@ -440,6 +474,16 @@ _ENGLISH_WORD = re.compile(r"(?<![a-z0-9])[a-z][a-z0-9]{2,}(?![a-z0-9])")
 _CJK_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
 
 
+def _candidates(match: Match, filters: list[str], params: list[Any]) -> list[tuple]:
+    """The newest SIMILAR_CANDIDATES matches as (id, kind, object_id, ref, title, tokens)."""
+    found = _rows(match, filters, params, SIMILAR_CANDIDATES, 0, recent=True)
+    if not found:
+        return []
+    ids = [row[0] for row in found]
+    tokens = dict(SearchDoc.objects.filter(pk__in=ids).values_list("pk", "tokens"))
+    return [(*row[:5], tokens.get(row[0], "")) for row in found]
+
+
 def keywords(text: str) -> tuple[list[str], list[str]]:
     """The most distinctive Chinese words (jieba TF-IDF) and English words (frequency, stop words out) of ``text``."""
     folded = normalize(text or "")[:20_000]
@@ -484,18 +528,12 @@ def similar(
     # Candidates: the newest documents with the two most distinctive words, and the newest with any
     # of them (both cheap: the index drives "newest first" and stops early). Then they are scored
     # here, the same way on both databases: each word is worth more the more distinctive it is.
-    backend = get_backend()
     candidates: dict[int, tuple] = {}
     plans = [groups[:2]] if len(groups) > 1 else []
     plans.append(groups)
     for plan, any_group in zip(plans, [False, True][-len(plans) :], strict=True):
-        match = backend.match(plan, any_group=any_group)
-        where = " AND ".join([match.where, *filters])
-        sql = (
-            f"SELECT d.id, d.kind, d.object_id, d.ref, d.title, d.tokens FROM {match.from_sql} "  # noqa: S608
-            f"WHERE {where} ORDER BY {match.recent} LIMIT %s"
-        )
-        for row in _fetch(sql, [*match.from_params, *match.where_params, *params, SIMILAR_CANDIDATES], "recent"):
+        match = get_backend().match(plan, any_group=any_group)
+        for row in _candidates(match, filters, params):
             candidates[row[0]] = row
     weights = [len(groups) - i + 1 for i in range(len(groups))]
     scored = []
