@@ -19,6 +19,7 @@ their transactions, through :func:`index_customer` and :func:`index_contact`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -43,6 +44,7 @@ _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-]{7,24}$")
 
 
 # --- Text of the docs ------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)  # reindexing meets the same contact on many tickets
 def phone_text(e164: str) -> str:
     """Every common written form of a stored E.164 number, for the index.
 

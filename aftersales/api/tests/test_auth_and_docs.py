@@ -18,6 +18,7 @@ OPERATIONS = [
     ("get", "/tickets"), ("post", "/tickets"), ("get", "/tickets/{ref}"), ("post", "/tickets/{ref}/replies"),
     ("post", "/tickets/{ref}/notes"), ("post", "/tickets/{ref}/assign"), ("post", "/tickets/{ref}/status"),
     ("get", "/sla/calendars"), ("get", "/sla/calendars/{calendar_id}/workdays"),
+    ("get", "/search?q=otp"),
 ]
 
 
@@ -116,7 +117,7 @@ def test_openapi_schema_is_public_and_declares_errors_on_every_operation(db):
     schema = response.json()
     assert schema["info"]["title"] == "aftersales API" and schema["info"]["version"] == "1"
     operations = [(method, path) for path, item in schema["paths"].items() for method in item]
-    assert sorted(operations) == sorted((method, "/api/v1" + path) for method, path in OPERATIONS)
+    assert sorted(operations) == sorted((method, "/api/v1" + path.split("?")[0]) for method, path in OPERATIONS)
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             for status in ("400", "401", "403", "404", "422"):
