@@ -33,7 +33,7 @@ def ticket_knowledge(request: HttpRequest, ref: str) -> dict[str, Any]:
     languages = [queries.ticket_language(ticket), _agent_language(request)]
     solutions = queries.ticket_solutions(ticket)
     solved_ids = {solution.article_id for solution in solutions}
-    articles = queries.suggested_articles(text, languages)
+    articles = queries.suggested_articles(text, languages, category_id=ticket.category_id)
     return {
         "ticket": ticket,
         "solutions": solutions,

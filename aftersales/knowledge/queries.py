@@ -20,7 +20,8 @@ from django.utils.translation import get_language
 
 from aftersales.core import clock
 from aftersales.core.search import query
-from aftersales.core.search.tokens import normalize
+from aftersales.core.search.tokens import normalize, token_list
+from aftersales.customers.models import Customer
 from aftersales.knowledge.models import Article, ArticleStatus, Audience, Macro, MacroText, TicketSolution
 from aftersales.tickets.models import Category, MessageKind, Ticket
 
@@ -147,12 +148,18 @@ def _relevance(article: Article, keywords: list[tuple[str, float]]) -> float:
     )
 
 
-def suggested_articles(text: str, languages: list[str], *, limit: int = SUGGESTIONS) -> list[Article]:
+CATEGORY_BONUS = 2.0  # an article of the ticket's own category: as much as a title word
+
+
+def suggested_articles(
+    text: str, languages: list[str], *, limit: int = SUGGESTIONS, category_id: int | None = None
+) -> list[Article]:
     """The most relevant published articles for ``text``, one per article (language group), each in
     the first of ``languages`` it is published in (else the language that matched).
 
     Candidates come from the search index (``similar``); they are re-ranked by where the text's
-    distinctive words occur in them (title and tags count most), the index's score breaking ties.
+    distinctive words occur in them (title and tags count most) and whether they belong to the
+    ticket's category (``category_id``), the index's score breaking ties.
     """
     if not text.strip():
         return []
@@ -166,6 +173,8 @@ def suggested_articles(text: str, languages: list[str], *, limit: int = SUGGESTI
     best: dict[int, float] = {}
     for article in candidates:
         score = _relevance(article, keywords) + index_score[article.pk]
+        if category_id is not None and article.category_id == category_id:
+            score += CATEGORY_BONUS
         best[article.group_id] = max(best.get(article.group_id, 0.0), score)
     groups = sorted(best, key=lambda group_id: -best[group_id])[:limit]
     versions: dict[int, dict[str, Article]] = {}
@@ -235,6 +244,56 @@ GAP_WINDOW_DAYS = 90
 GAP_DEFAULT_THRESHOLD = 5
 GAP_SUBJECTS = 3000  # recent subjects read for recurring topics
 _NOISE = re.compile(r"^(\d+|[a-z]{1,2}|as-?\d+)$")
+# Words a subject uses for any topic: never a knowledge gap by themselves.
+GENERIC_WORDS = frozenset(
+    [
+        "about",
+        "after",
+        "again",
+        "asked",
+        "can",
+        "cannot",
+        "could",
+        "does",
+        "error",
+        "help",
+        "how",
+        "issue",
+        "left",
+        "need",
+        "not",
+        "please",
+        "problem",
+        "question",
+        "request",
+        "still",
+        "urgent",
+        "warning",
+        "what",
+        "when",
+        "why",
+        "with",
+        "working",
+        "一下",
+        "一直",
+        "为什么",
+        "问题",
+        "疑问",
+        "咨询",
+        "请问",
+        "想要",
+        "需要",
+        "怎么",
+        "如何",
+        "还是",
+        "没有",
+        "不能",
+        "无法",
+        "异常",
+        "反馈",
+        "客户",
+    ]
+)
 
 
 def category_gaps(*, threshold: int, days: int = GAP_WINDOW_DAYS) -> list[dict[str, Any]]:
@@ -268,9 +327,13 @@ def topic_gaps(*, threshold: int, days: int = GAP_WINDOW_DAYS, top: int = 20) ->
         .order_by("-created_at")
         .values_list("subject", flat=True)[:GAP_SUBJECTS]
     )
+    # Customer names and codes recur in subjects too ("Moonlight Games: …") but are not topics.
+    names: set[str] = set()
+    for name, code in Customer.objects.values_list("name", "code"):
+        names.update(token_list(f"{name} {code}"))
     counts: Counter[str] = Counter()
     for subject in subjects:
-        counts.update(_keywords(subject))
+        counts.update(word for word in _keywords(subject) if word not in GENERIC_WORDS and word not in names)
     gaps: list[dict[str, Any]] = []
     for word, n in counts.most_common():
         if n < threshold or len(gaps) >= top:
