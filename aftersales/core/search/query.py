@@ -37,9 +37,9 @@ MAX_TERMS = 32  # a pasted paragraph does not become a 500-term query
 # ("more than 1,000"), and the results are the newest matches rather than ranked ones: ranking or counting
 # 100,000 matches of a common word costs a second at a million tickets, and nobody reads them all.
 COUNT_CAP = 1_000
-SIMILAR_CANDIDATES = 300  # newest documents per candidate query of similar(), scored in Python
-SIMILAR_ZH_WORDS = 6
-SIMILAR_EN_WORDS = 6
+SIMILAR_CANDIDATES = 200  # newest documents per candidate query of similar(), scored in Python
+SIMILAR_ZH_WORDS = 5
+SIMILAR_EN_WORDS = 5
 
 
 @dataclass
@@ -525,7 +525,7 @@ def similar(
         date_to=None,
         exclude=exclude,
     )
-    # Candidates: the newest documents with the two most distinctive words, and the newest with any
+    # Candidates: the newest documents with the two most distinctive words, then (if too few) the newest with any
     # of them (both cheap: the index drives "newest first" and stops early). Then they are scored
     # here, the same way on both databases: each word is worth more the more distinctive it is.
     candidates: dict[int, tuple] = {}
@@ -535,6 +535,8 @@ def similar(
         match = get_backend().match(plan, any_group=any_group)
         for row in _candidates(match, filters, params):
             candidates[row[0]] = row
+        if len(candidates) >= SIMILAR_CANDIDATES // 2:
+            break  # enough documents share the two best words: no need for the wide "any word" query
     weights = [len(groups) - i + 1 for i in range(len(groups))]
     scored = []
     for doc_id, kind, object_id, ref, title, stored in candidates.values():
