@@ -1,8 +1,9 @@
 """Asking the search index: ``search`` (the search box and the API) and ``similar`` (suggestions).
 
 ``search``: every query term must match (see ``tokens.query_terms``), documents are ranked by
-the database (bm25 on SQLite, ts_rank on PostgreSQL), ties newest first; ``count`` is the exact
-number of matches. Snippets come from each source's original text, highlighted. Exact lookups
+the database (bm25 on SQLite, ts_rank on PostgreSQL), ties newest first; ``count`` is exact up
+to ``COUNT_CAP`` (then ``count_capped``, and the newest matches instead of ranked ones).
+Snippets come from each source's original text, highlighted. Exact lookups
 registered by the apps (a ticket ref, a phone number…) go to ``.exact``.
 
 ``similar``: the most distinctive words of a text (jieba's TF-IDF keywords for Chinese, content
@@ -15,6 +16,7 @@ import datetime as dt
 import logging
 import math
 import re
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +25,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from aftersales.core.models import SearchDoc
 from aftersales.core.search import registry, snippets
 from aftersales.core.search.backends import Match, get_backend
 from aftersales.core.search.registry import Hit
@@ -122,32 +123,61 @@ def _allowed_kinds(kinds: Sequence[str] | None, user: Any) -> list[str] | None:
     return allowed
 
 
+PLAN_SETTINGS_FROM = 10_000  # documents; on a smaller index a sequential scan costs little
+_size_cache: dict[str, tuple[float, float]] = {}
+
+
+def _index_is_large() -> bool:
+    """Does the documents table hold PLAN_SETTINGS_FROM rows or more? (The planner's estimate, cached 5 minutes.)"""
+    key = connection.alias
+    cached = _size_cache.get(key)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > 300:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'core_searchdoc'")
+            row = cursor.fetchone()
+        cached = (now, float(row[0]) if row else 0.0)
+        _size_cache[key] = cached
+    return cached[1] >= PLAN_SETTINGS_FROM
+
+
 def _fetch(sql: str, params: list[Any], plan: str) -> list[tuple]:
     """Run one search statement with the backend's planner settings for ``plan`` (PostgreSQL: see backends)."""
     switched_off = get_backend().plan_settings.get(plan, ())
-    if not switched_off:
+    if not switched_off or not _index_is_large():
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
-    with transaction.atomic(), connection.cursor() as cursor:
-        for name in switched_off:
-            cursor.execute(f"SET LOCAL {name} = off")
+    # SET LOCAL needs a transaction. Our own ends with the statement; inside someone else's the
+    # settings are put back after it (no savepoint needed either way).
+    nested = connection.in_atomic_block
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute("; ".join(f"SET LOCAL {name} = off" for name in switched_off))
         cursor.execute(sql, params)
         rows = list(cursor.fetchall())
-        for name in switched_off:
-            cursor.execute(f"SET LOCAL {name} = DEFAULT")
+        if nested:
+            cursor.execute("; ".join(f"SET LOCAL {name} = DEFAULT" for name in switched_off))
         return rows
 
 
 def _rows(
-    match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int, *, recent: bool = False
+    match: Match,
+    filters: list[str],
+    filter_params: list[Any],
+    limit: int,
+    offset: int,
+    *,
+    recent: bool = False,
+    tokens: bool = False,
 ) -> list[tuple]:
+    """(id, kind, object_id, ref, title, score[, tokens]) of one page of matches."""
+    columns = f"d.id, d.kind, d.object_id, d.ref, d.title, {match.score} AS score" + (", d.tokens" if tokens else "")
     if recent and get_backend().vendor == "postgresql":
-        return _recent_rows_windowed(match, filters, filter_params, limit, offset)
+        return _recent_rows_windowed(match, filters, filter_params, limit, offset, columns)
     where = " AND ".join([match.where, *filters])
     order = match.recent if recent else "score DESC, d.id DESC"
     sql = (
-        f"SELECT d.id, d.kind, d.object_id, d.ref, d.title, {match.score} AS score "  # noqa: S608
+        f"SELECT {columns} "  # noqa: S608
         f"FROM {match.from_sql} WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
     )
     params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, limit, offset]
@@ -155,33 +185,37 @@ def _rows(
 
 
 RECENT_WINDOW = 50_000  # PostgreSQL: newest documents looked at first (ids), then 8 times more, …
+MAX_WINDOW = 2**62  # all of them
 
 
 def _recent_rows_windowed(
-    match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int
+    match: Match, filters: list[str], filter_params: list[Any], limit: int, offset: int, columns: str
 ) -> list[tuple]:
     """Newest matches on PostgreSQL: the GIN bitmap ANDed with a range of the newest ids, widened until enough.
 
     A backward primary-key scan evaluates the tokens of every row it passes (a second when the
     matches are old); the bitmap AND reads only matching rows of the window (about 30 ms).
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT MAX(id) FROM core_searchdoc")
-        newest = cursor.fetchone()[0] or 0
     window = RECENT_WINDOW
+    newest = MAX_WINDOW
     while True:
-        lowest = newest - window
-        where = " AND ".join([match.where, *filters, "d.id > %s"])
+        where = " AND ".join([match.where, *filters, "d.id > (SELECT MAX(id) FROM core_searchdoc) - %s"])
         # The rank only for the page's rows (the inner query may pass thousands).
         sql = (
-            f"SELECT d.id, d.kind, d.object_id, d.ref, d.title, {match.score} AS score "  # noqa: S608
+            f"SELECT {columns} "  # noqa: S608
             f"FROM core_searchdoc d WHERE d.id IN (SELECT d.id FROM {match.from_sql} WHERE {where} "
             f"ORDER BY d.id DESC LIMIT %s OFFSET %s) ORDER BY d.id DESC"
         )
-        params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, lowest, limit, offset]
+        params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, window, limit, offset]
         rows = _fetch(sql, params, "bitmap")
-        if len(rows) == limit or lowest <= 0:
+        if len(rows) == limit or window >= newest:
             return rows
+        if newest == MAX_WINDOW:  # the first window was not enough: how far back is there to go?
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT MAX(id) FROM core_searchdoc")
+                newest = cursor.fetchone()[0] or 0
+            if window >= newest:
+                return rows
         window *= 8
 
 
@@ -476,12 +510,8 @@ _CJK_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
 
 def _candidates(match: Match, filters: list[str], params: list[Any]) -> list[tuple]:
     """The newest SIMILAR_CANDIDATES matches as (id, kind, object_id, ref, title, tokens)."""
-    found = _rows(match, filters, params, SIMILAR_CANDIDATES, 0, recent=True)
-    if not found:
-        return []
-    ids = [row[0] for row in found]
-    tokens = dict(SearchDoc.objects.filter(pk__in=ids).values_list("pk", "tokens"))
-    return [(*row[:5], tokens.get(row[0], "")) for row in found]
+    found = _rows(match, filters, params, SIMILAR_CANDIDATES, 0, recent=True, tokens=True)
+    return [(*row[:5], row[6]) for row in found]
 
 
 def keywords(text: str) -> tuple[list[str], list[str]]:

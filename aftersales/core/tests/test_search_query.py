@@ -247,3 +247,18 @@ def test_similar_finds_documents_sharing_distinctive_words(notes: Notes) -> None
     assert 2 not in [h.object_id for h in query.similar("My template rejected?", kinds=[KIND], exclude=[(KIND, 2)])]
     assert query.similar("", kinds=[KIND]) == []
     assert query.similar("balance", kinds=["no-such-kind"]) == []
+
+
+def test_large_index_planner_settings_give_the_same_answers(notes: Notes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a large index runs each statement with seq/index scans off (see backends); same results."""
+    monkeypatch.setattr(query, "PLAN_SETTINGS_FROM", 0)
+    monkeypatch.setattr(query, "_size_cache", {})
+    monkeypatch.setattr(query, "COUNT_CAP", 3)
+    monkeypatch.setattr(query, "RECENT_WINDOW", 2)
+    for i in range(1, 8):
+        notes.add(i, f"Balance {i}", "余额不足，请充值" if i < 7 else "模板")
+    page = search("余额", per_page=2, page=2)
+    assert (page.count, page.count_capped) == (3, True)
+    assert ids(page) == [4, 3]
+    assert ids(search("模板")) == [7]
+    assert [h.object_id for h in query.similar("余额不足怎么充值", kinds=[KIND], limit=2)] == [6, 5]
