@@ -185,7 +185,6 @@ def _rows(
 
 
 RECENT_WINDOW = 50_000  # PostgreSQL: newest documents looked at first (ids), then 8 times more, …
-MAX_WINDOW = 2**62  # all of them
 
 
 def _recent_rows_windowed(
@@ -196,27 +195,37 @@ def _recent_rows_windowed(
     A backward primary-key scan evaluates the tokens of every row it passes (a second when the
     matches are old); the bitmap AND reads only matching rows of the window (about 30 ms).
     """
+    newest = _newest_id()
     window = RECENT_WINDOW
-    newest = MAX_WINDOW
     while True:
-        where = " AND ".join([match.where, *filters, "d.id > (SELECT MAX(id) FROM core_searchdoc) - %s"])
+        where = " AND ".join([match.where, *filters, "d.id > %s"])
         # The rank only for the page's rows (the inner query may pass thousands).
         sql = (
             f"SELECT {columns} "  # noqa: S608
             f"FROM core_searchdoc d WHERE d.id IN (SELECT d.id FROM {match.from_sql} WHERE {where} "
             f"ORDER BY d.id DESC LIMIT %s OFFSET %s) ORDER BY d.id DESC"
         )
-        params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, window, limit, offset]
+        lowest = newest - window
+        params = [*match.score_params, *match.from_params, *match.where_params, *filter_params, lowest, limit, offset]
         rows = _fetch(sql, params, "bitmap")
-        if len(rows) == limit or window >= newest:
+        if len(rows) == limit or lowest <= 0:
             return rows
-        if newest == MAX_WINDOW:  # the first window was not enough: how far back is there to go?
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT MAX(id) FROM core_searchdoc")
-                newest = cursor.fetchone()[0] or 0
-            if window >= newest:
-                return rows
         window *= 8
+
+
+_newest_cache: dict[str, tuple[float, int]] = {}
+
+
+def _newest_id() -> int:
+    """The highest document id, cached a minute: documents added since are above it, so still in every window."""
+    cached = _newest_cache.get(connection.alias)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > 60:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT MAX(id) FROM core_searchdoc")
+            cached = (now, int(cursor.fetchone()[0] or 0))
+        _newest_cache[connection.alias] = cached
+    return cached[1]
 
 
 def _count(match: Match, filters: list[str], filter_params: list[Any], cap: int) -> int:
