@@ -127,7 +127,7 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     top = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    picked = []
+    picked: list[dict] = []
     while len(picked) < args.similar and top:
         row = (
             Ticket.objects.filter(pk__gte=rng.randint(1, top))
