@@ -127,22 +127,21 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     top = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    picked: list[dict] = []
+    picked: list[tuple[int, str]] = []
     while len(picked) < args.similar and top:
-        row = (
+        found = (
             Ticket.objects.filter(pk__gte=rng.randint(1, top))
             .order_by("pk")
             .values("pk", "subject", "description")
             .first()
         )
-        if row:
-            picked.append(row)
+        if found:
+            picked.append((found["pk"], f"{found['subject']}\n{found['description']}"))
     query.similar("warm up 预热", kinds=["ticket"])
     times = []
-    for row in picked:
-        text = f"{row['subject']}\n{row['description']}"
+    for pk, text in picked:
         started = time.perf_counter()
-        query.similar(text, kinds=["ticket"], status=["resolved", "closed"], exclude=[("ticket", row["pk"])])
+        query.similar(text, kinds=["ticket"], status=["resolved", "closed"], exclude=[("ticket", pk)])
         times.append(time.perf_counter() - started)
     if times:
         print(line("similar() tickets", times))
