@@ -1,0 +1,291 @@
+"""What every vendor connector offers, the typed errors it raises and the retry helper.
+
+A connector reads a vendor account: its balance, its sub-accounts (each with its own balance
+or sharing the master's) and the numbers it holds. Implementations: ``vonage`` (the real SDK)
+and ``simulator`` (a pretend vendor for the demo and tests); :func:`registry.get_connector`
+builds one by name.
+
+Errors are typed so a caller can show a clear state on the account and decide whether to try
+again: :class:`VendorAuthError` (401) and :class:`VendorForbidden` (403) are not retried;
+:class:`VendorRateLimited` (429) and :class:`VendorUnavailable` (5xx, timeouts, connection
+errors) are. An error's ``message`` is for people (translated); ``detail`` is a short technical
+note for logs. Neither ever carries a secret.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import re
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.logging import redact
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+# --- What a connector returns -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    value: Decimal
+    currency: str = "EUR"
+    auto_reload: bool = False
+
+
+@dataclass(frozen=True)
+class SubAccount:
+    api_key: str
+    name: str
+    # None: the sub-account shares the master account's balance (and has no credit limit of its own).
+    balance: Decimal | None
+    credit_limit: Decimal | None
+    suspended: bool
+    use_primary_account_balance: bool
+    created_at: datetime | None
+    primary_account_api_key: str = ""
+
+    @property
+    def shares_primary_balance(self) -> bool:
+        return self.balance is None
+
+
+# Vendor number types → the desk's kinds (long number, toll-free, short code).
+NUMBER_KINDS = {
+    "mobile-lvn": "long",
+    "landline": "long",
+    "landline-toll-free": "toll_free",
+    "mobile-shortcode": "short_code",
+    "short-code": "short_code",
+}
+
+
+@dataclass(frozen=True)
+class Number:
+    country: str
+    msisdn: str
+    type: str  # as the vendor names it, e.g. "mobile-lvn"
+    features: tuple[str, ...] = ()
+    inbound_webhook_url: str = ""  # Vonage's moHttpUrl; empty when not set
+    app_id: str = ""
+    messages_callback_value: str = ""
+
+    @property
+    def kind(self) -> str:
+        return NUMBER_KINDS.get(self.type, "long")
+
+
+# --- Errors ------------------------------------------------------------------------------
+
+
+class VendorError(Exception):
+    """A vendor call failed. ``code`` is stable (store it); ``message`` is shown to people."""
+
+    code: ClassVar[str] = "error"
+    retryable: ClassVar[bool] = False
+    default_message: ClassVar[Promise | str] = _("The SMS vendor returned an error.")
+
+    def __init__(self, message: Promise | str | None = None, *, status: int | None = None, detail: str = "") -> None:
+        self.message: Promise | str = message if message is not None else self.default_message
+        self.status = status
+        self.detail = redact(detail)
+        super().__init__(self.detail)
+
+    def __str__(self) -> str:
+        text = str(self.message)
+        return f"{text} ({self.detail})" if self.detail else text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, detail={self.detail!r})"
+
+
+class VendorAuthError(VendorError):
+    code = "auth"
+    default_message = _("The SMS vendor rejected the API key or secret (401). Check the account's credentials.")
+
+
+class VendorForbidden(VendorError):
+    code = "forbidden"
+    default_message = _(
+        "The SMS vendor refused access (403): this account is not allowed to use this part of the vendor's API."
+    )
+
+
+class VendorRateLimited(VendorError):
+    code = "rate_limited"
+    retryable = True
+    default_message = _("The SMS vendor is limiting our requests (429). We will try again later.")
+
+    def __init__(
+        self,
+        message: Promise | str | None = None,
+        *,
+        status: int | None = 429,
+        detail: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status=status, detail=detail)
+        self.retry_after = retry_after
+
+
+class VendorUnavailable(VendorError):
+    code = "unavailable"
+    retryable = True
+    default_message = _(
+        "The SMS vendor could not be reached or failed (server error or timeout). We will try again later."
+    )
+
+
+class VendorBadResponse(VendorError):
+    code = "bad_response"
+    default_message = _("The SMS vendor sent an answer we could not read.")
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+# --- Retries -----------------------------------------------------------------------------
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with jitter. ``max_wait`` caps one pause: a Retry-After longer than
+    that is not slept through here (the error is raised, and the next scheduled check tries again)."""
+
+    attempts: int = 3
+    backoff: float = 0.5
+    max_wait: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)  # jitter, not crypto
+
+    def delay(self, attempt: int, error: VendorError) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1``; None when not worth waiting for."""
+        base = min(self.max_wait, self.backoff * 2 ** (attempt - 1))
+        wait = base / 2 + self.rng.uniform(0, base / 2)  # "equal jitter": never less than half the step
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            if retry_after > self.max_wait:
+                return None
+            wait = max(wait, retry_after)
+        return wait
+
+
+def with_retries(
+    call: Callable[[], T],
+    *,
+    attempts: int = 3,
+    backoff: float = 0.5,
+    max_wait: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> T:
+    """Run ``call``; on a retryable :class:`VendorError` (429, 5xx, timeout) wait and try again,
+    up to ``attempts`` calls in all. 401/403 and unreadable answers are raised at once."""
+    policy = RetryPolicy(
+        attempts=attempts,
+        backoff=backoff,
+        max_wait=max_wait,
+        sleep=sleep,
+        rng=rng or random.Random(),  # noqa: S311 - jitter, not crypto
+    )
+    return retry(call, policy)
+
+
+def retry(call: Callable[[], T], policy: RetryPolicy) -> T:
+    attempt = 1
+    while True:
+        try:
+            return call()
+        except VendorError as error:
+            if not error.retryable or attempt >= policy.attempts:
+                raise
+            wait = policy.delay(attempt, error)
+            if wait is None:
+                raise
+            # Only the error's code and its secret-free detail are logged.
+            logger.info(
+                "vendor call failed (%s %s), attempt %d of %d, retrying in %.2f s",
+                error.code,
+                error.detail,
+                attempt,
+                policy.attempts,
+                wait,
+            )
+            policy.sleep(wait)
+            attempt += 1
+
+
+# --- The interface -----------------------------------------------------------------------
+
+
+class Connector(ABC):
+    """A vendor account, read through the vendor's API (or a pretend one).
+
+    Every method raises a :class:`VendorError` subclass on failure, after the retries the
+    connector's :class:`RetryPolicy` allows.
+    """
+
+    kind: ClassVar[str] = ""
+    api_key: str = ""
+
+    def __init__(self, *, retry_policy: RetryPolicy | None = None) -> None:
+        self.retry_policy = retry_policy or RetryPolicy()
+
+    @abstractmethod
+    def balance(self) -> Balance:
+        """The account's balance (for a master account: its own, which shared sub-accounts draw on)."""
+
+    @abstractmethod
+    def subaccounts(self) -> list[SubAccount]:
+        """The account's sub-accounts, each with its balance (None when it shares the master's)."""
+
+    @abstractmethod
+    def numbers(self) -> list[Number]:
+        """The numbers the account holds."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
+        """Release connections; the connector must not be used afterwards."""
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        return retry(call, self.retry_policy)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {mask_key(self.api_key)}>"
+
+
+def mask_key(api_key: str) -> str:
+    """An API key as it may appear in logs: the first four characters only."""
+    return f"{api_key[:4]}…" if api_key else "-"
+
+
+def decimal_or_none(value: Any) -> Decimal | None:
+    """A vendor's JSON number as a Decimal (through its shortest repr, so 29.18202293 stays exact)."""
+    if value is None:
+        return None
+    return Decimal(str(value))

@@ -1,0 +1,233 @@
+"""Vonage, through the official ``vonage`` SDK 4.x.
+
+``rest_host`` serves the balance and the numbers, ``api_host`` the sub-accounts; tests point both
+at a local fake HTTPS server (``aftersales/sms/tests/fakevonage.py``). The SDK's own urllib3
+retries are switched off (``max_retries=0``): retries happen here, with backoff, jitter and
+Retry-After, and never for 401/403.
+
+Secrets: the SDK logs request headers at DEBUG on the ``vonage`` logger, Basic credentials
+included; :class:`SecretFilter` masks them before any handler sees the line. The connector keeps
+the secret only inside the SDK's ``Auth`` object and never puts it in a message.
+
+One connector is for one thread at a time (the SDK's client shares one header dict per client).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from pydantic import ValidationError
+from vonage import Auth, HttpClientOptions, Vonage
+from vonage_http_client.errors import (
+    AuthenticationError,
+    ForbiddenError,
+    HttpRequestError,
+    RateLimitedError,
+)
+from vonage_numbers.requests import ListOwnedNumbersFilter
+from vonage_utils.errors import VonageError
+
+from aftersales.core.logging import redact
+
+from .base import (
+    Balance,
+    Connector,
+    Number,
+    RetryPolicy,
+    SubAccount,
+    VendorAuthError,
+    VendorBadResponse,
+    VendorError,
+    VendorForbidden,
+    VendorRateLimited,
+    VendorUnavailable,
+    decimal_or_none,
+    parse_retry_after,
+)
+
+T = TypeVar("T")
+
+API_HOST = "api.nexmo.com"
+REST_HOST = "rest.nexmo.com"
+NUMBERS_PAGE_SIZE = 100
+# A runaway pager stops here (100 pages of 100 numbers).
+NUMBERS_MAX_PAGES = 100
+
+_AUTH_HEADER = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(basic|bearer)\s+[A-Za-z0-9._~+/=-]+")
+_SECRET_FIELD = re.compile(r"(?i)(['\"](?:api_secret|secret|private_key|sig)['\"]\s*:\s*['\"])[^'\"]*")
+
+
+def scrub(text: str) -> str:
+    """Mask credentials as the SDK prints them (headers and parameter dicts), then the usual redaction."""
+    text = _AUTH_HEADER.sub(r"\1\2 [REDACTED]", text)
+    text = _SECRET_FIELD.sub(r"\1[REDACTED]", text)
+    return redact(text)
+
+
+class SecretFilter(logging.Filter):
+    """On the SDK's loggers: the line is masked before it propagates to any handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not lose the line
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = None
+        return True
+
+
+SDK_LOGGERS = ("vonage", "vonage_number_insight", "vonage_verify", "vonage_identity_insights")
+
+
+def install_log_filter() -> None:
+    for name in SDK_LOGGERS:
+        sdk_logger = logging.getLogger(name)
+        if not any(isinstance(f, SecretFilter) for f in sdk_logger.filters):
+            sdk_logger.addFilter(SecretFilter())
+
+
+install_log_filter()
+
+
+class VonageConnector(Connector):
+    kind = "vonage"
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        api_secret: str,
+        api_host: str = API_HOST,
+        rest_host: str = REST_HOST,
+        timeout: int = 10,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(retry_policy=retry_policy)
+        self.api_key = api_key
+        options = HttpClientOptions(api_host=api_host, rest_host=rest_host, timeout=timeout, max_retries=0)
+        self._client = Vonage(Auth(api_key=api_key, api_secret=api_secret), options)
+
+    # --- reads -----------------------------------------------------------------------
+
+    def balance(self) -> Balance:
+        answer = self._call(self._client.account.get_balance)
+        value = decimal_or_none(answer.value)
+        if value is None:
+            raise VendorBadResponse(detail="balance without a value")
+        return Balance(value=value, currency="EUR", auto_reload=bool(answer.auto_reload))
+
+    def subaccounts(self) -> list[SubAccount]:
+        answer = self._call(self._client.subaccounts.list_subaccounts)
+        return [
+            SubAccount(
+                api_key=sub.api_key,
+                name=sub.name,
+                balance=decimal_or_none(sub.balance),
+                credit_limit=decimal_or_none(sub.credit_limit),
+                suspended=sub.suspended,
+                use_primary_account_balance=sub.use_primary_account_balance,
+                created_at=_parse_time(sub.created_at),
+                primary_account_api_key=sub.primary_account_api_key,
+            )
+            for sub in answer.subaccounts
+        ]
+
+    def numbers(self) -> list[Number]:
+        found: list[Number] = []
+        index = 1
+        for _page in range(NUMBERS_MAX_PAGES):
+            page_filter = ListOwnedNumbersFilter(size=NUMBERS_PAGE_SIZE, index=index)
+            owned, _count, next_index = self._call(partial(self._client.numbers.list_owned_numbers, page_filter))
+            found.extend(
+                Number(
+                    country=(n.country or "").upper(),
+                    msisdn=n.msisdn or "",
+                    type=n.type or "",
+                    features=tuple(n.features or ()),
+                    inbound_webhook_url=n.mo_http_url or "",
+                    app_id=n.app_id or "",
+                    messages_callback_value=n.messages_callback_value or "",
+                )
+                for n in owned
+            )
+            if next_index is None:
+                break
+            index = next_index
+        return found
+
+    def close(self) -> None:
+        session = getattr(self._client.http_client, "_session", None)
+        if session is not None:
+            session.close()
+
+    # --- error mapping ---------------------------------------------------------------
+
+    def _call(self, call: Callable[[], T]) -> T:
+        return self._retrying(lambda: translate_errors(call))
+
+
+def translate_errors(call: Callable[[], T]) -> T:
+    """Run one SDK call; turn what it raises into the connector's typed errors (without the SDK's
+    message, which quotes the vendor's whole answer)."""
+    try:
+        return call()
+    except AuthenticationError as err:
+        raise VendorAuthError(status=401, detail=_where(err)) from None
+    except ForbiddenError as err:
+        raise VendorForbidden(status=403, detail=_where(err)) from None
+    except RateLimitedError as err:
+        retry_after = parse_retry_after(err.response.headers.get("Retry-After"))
+        raise VendorRateLimited(status=429, detail=_where(err), retry_after=retry_after) from None
+    except HttpRequestError as err:  # ServerError (500), NotFoundError, anything else
+        status = err.response.status_code
+        if status >= 500:
+            raise VendorUnavailable(status=status, detail=_where(err)) from None
+        if status == 429:
+            retry_after = parse_retry_after(err.response.headers.get("Retry-After"))
+            raise VendorRateLimited(status=429, detail=_where(err), retry_after=retry_after) from None
+        raise VendorBadResponse(status=status, detail=_where(err)) from None
+    except requests.Timeout as err:
+        raise VendorUnavailable(detail=f"timeout: {type(err).__name__}") from None
+    except requests.ConnectionError as err:
+        # With the SDK's retries off, urllib3 wraps a read timeout in MaxRetryError → ConnectionError.
+        reason = getattr(err.args[0] if err.args else None, "reason", None)
+        # (NewConnectionError, "refused", subclasses urllib3's ConnectTimeoutError: not a timeout here.)
+        if isinstance(reason, urllib3.exceptions.TimeoutError) and not isinstance(
+            reason, urllib3.exceptions.NewConnectionError
+        ):
+            raise VendorUnavailable(detail=f"timeout: {type(reason).__name__}") from None
+        raise VendorUnavailable(detail=f"connection failed: {type(reason or err).__name__}") from None
+    except requests.RequestException as err:
+        raise VendorUnavailable(detail=f"request failed: {type(err).__name__}") from None
+    except (ValidationError, KeyError, TypeError, ValueError) as err:
+        # The answer came but was not the documented shape (pydantic refused it, a key was missing,
+        # a 2xx body was not JSON so the SDK handed us None).
+        raise VendorBadResponse(detail=f"unexpected answer: {type(err).__name__}") from None
+    except VendorError:
+        raise
+    except VonageError as err:
+        raise VendorBadResponse(detail=f"vendor error: {type(err).__name__}") from None
+
+
+def _where(err: HttpRequestError) -> str:
+    response: Any = err.response
+    path = urlsplit(str(getattr(response, "url", "") or "")).path  # no query string
+    return f"HTTP {response.status_code} from {path}"
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
