@@ -86,6 +86,8 @@ class Fault:
     delay: float = 0.0
     path: str = ""  # only requests whose path contains this
     body: bytes | None = None  # a raw body instead of the JSON error
+    every: int = 1  # only every n-th matching request (spread faults over a run)
+    seen: int = 0
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,10 @@ class FakeVonage:
         retry_after: str | int | None = None,
         path: str = "",
         body: bytes | None = None,
+        every: int = 1,
     ) -> None:
-        """The next ``times`` matching requests get ``status`` (with a Retry-After header if given)."""
+        """The next ``times`` matching requests get ``status`` (with a Retry-After header if given);
+        with ``every=n`` only every n-th matching request does."""
         with self._lock:
             self.faults.append(
                 Fault(
@@ -212,6 +216,7 @@ class FakeVonage:
                     retry_after=None if retry_after is None else str(retry_after),
                     path=path,
                     body=body,
+                    every=max(1, every),
                 )
             )
 
@@ -275,6 +280,9 @@ class FakeVonage:
         with self._lock:
             for fault in self.faults:
                 if fault.times > 0 and fault.path in path:
+                    fault.seen += 1
+                    if fault.seen % fault.every:
+                        continue
                     fault.times -= 1
                     return fault
         return None

@@ -224,6 +224,8 @@ def test_an_unreadable_answer_is_a_bad_response(server: FakeVonage, body: bytes)
 
 def test_secrets_never_reach_the_logs_or_the_errors(server: FakeVonage, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="vonage")
+    caplog.set_level(logging.DEBUG, logger="aftersales.sms.connectors.base")
     connector = connect(server, attempts=2)
     connector.balance()
     connector.subaccounts()
