@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "aftersales.chat",
     "aftersales.portal",
     "aftersales.knowledge",
+    "aftersales.sms",
     "aftersales.api",
     "aftersales.demo",
 ]

@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("aftersales.api.urls")),
     path("portal/", include("aftersales.portal.urls")),
     path("knowledge/", include("aftersales.knowledge.urls")),
+    path("sms/", include("aftersales.sms.urls")),
     path("admin/", admin.site.urls),
 ]

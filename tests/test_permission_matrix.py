@@ -305,6 +305,17 @@ MATRIX: list[Row] = [
     Row("knowledge:solution_mark", "POST", "/knowledge/solved/{ref}/", OBJECT_POST, {"article": "{article}"}),
     Row("knowledge:solution_unmark", "POST", "/knowledge/solved/{ref}/remove/", OBJECT_POST, {"article": "{article}"}),
     Row("core:panel", "GET", "/panels/ticket/knowledge/{ref}/", PAGE),
+    # SMS template checker (issue 6): every desk member checks templates (nothing is written); the API is a POST,
+    # so, like every API POST, it needs a writer's role.
+    Row("sms:template_check", "GET", "/sms/template-check/", PAGE),
+    Row(
+        "sms:template_check",
+        "POST",
+        "/sms/template-check/",
+        policy(anonymous=302, outsider=403, viewer=200, writer=200),
+        {"text": "Your code is 1234", "country": "CN", "purpose": "otp"},
+    ),
+    Row("api:template_check", "POST", "/api/v1/sms/template-check", API_WRITE, {"text": "Your code is 1234"}),
     # customer portal (issue 4): contacts only; a ticket outside a contact's accounts is a 404
     Row("portal:login", "GET", "/portal/", portal(anonymous=200, others=200, contact_master=302, contact_sub=302)),
     Row(

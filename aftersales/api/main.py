@@ -24,7 +24,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from aftersales.api.auth import SessionAuth, TokenAuth
-from aftersales.api.routers import customers, search, sla, tickets
+from aftersales.api.routers import customers, search, sla, sms, tickets
 from aftersales.tickets.actions import TicketActionError
 
 DESCRIPTION = """
@@ -115,6 +115,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/tickets", tickets.router, tags=["tickets"])
     api.add_router("/sla", sla.router, tags=["sla"])
     api.add_router("/search", search.router, tags=["search"])
+    api.add_router("/sms", sms.router, tags=["sms"])
     return api
 
 

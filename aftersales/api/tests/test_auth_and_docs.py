@@ -18,7 +18,7 @@ OPERATIONS = [
     ("get", "/tickets"), ("post", "/tickets"), ("get", "/tickets/{ref}"), ("post", "/tickets/{ref}/replies"),
     ("post", "/tickets/{ref}/notes"), ("post", "/tickets/{ref}/assign"), ("post", "/tickets/{ref}/status"),
     ("get", "/sla/calendars"), ("get", "/sla/calendars/{calendar_id}/workdays"),
-    ("get", "/search?q=otp"),
+    ("get", "/search?q=otp"), ("post", "/sms/template-check"),
 ]
 
 
