@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -198,9 +198,9 @@ class RetryPolicy:
 
 def with_retries(
     call: Callable[[], T],
-    *,
     attempts: int = 3,
     backoff: float = 0.5,
+    *,
     max_wait: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
@@ -271,6 +271,12 @@ class Connector(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release connections; the connector must not be used afterwards."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _retrying(self, call: Callable[[], T]) -> T:
         return retry(call, self.retry_policy)

@@ -57,9 +57,22 @@ def test_auth_forbidden_and_unreadable_answers_are_not_retried(error: VendorErro
 
 def test_the_last_error_is_raised_when_attempts_run_out() -> None:
     call, calls = failing([VendorUnavailable(status=500) for _ in range(5)])
+    sleeps: list[float] = []
     with pytest.raises(VendorUnavailable):
-        with_retries(call, attempts=3, sleep=lambda s: None)
-    assert len(calls) == 3
+        with_retries(call, 3, 0.01, sleep=sleeps.append)
+    assert len(calls) == 3 and len(sleeps) == 2
+
+
+def test_other_exceptions_are_not_swallowed() -> None:
+    calls: list[int] = []
+
+    def broken() -> None:
+        calls.append(1)
+        raise RuntimeError("a bug, not the vendor")
+
+    with pytest.raises(RuntimeError):
+        with_retries(broken, attempts=3, sleep=lambda s: None)
+    assert len(calls) == 1
 
 
 def test_backoff_doubles_with_jitter_and_is_capped() -> None:
@@ -119,7 +132,8 @@ def test_small_helpers() -> None:
 
 
 def test_registry_builds_connectors_by_name() -> None:
-    assert isinstance(get_connector("simulator", seed=1), SimulatorConnector)
+    with get_connector("simulator", seed=1) as simulated:
+        assert isinstance(simulated, SimulatorConnector)
     vonage = get_connector("vonage", api_key="a1b2c3d4", api_secret="Zq8xW3vT6pLm2Rk9")
     assert isinstance(vonage, VonageConnector)
     assert "Zq8x" not in repr(vonage)
