@@ -78,7 +78,11 @@ class SimulatorConnector(Connector):
         reject_credentials: bool = False,
         auto_reload: bool = False,
         currency: str = "EUR",
-        **_ignored: Any,  # credentials a caller passes to any connector (api_secret, hosts)
+        # What a caller passes to any connector; a simulator has no use for them.
+        api_secret: str = "",
+        api_host: str = "",
+        rest_host: str = "",
+        timeout: float = 0,
     ) -> None:
         super().__init__(retry_policy=retry_policy)
         self._clock = clock or core_clock.now

@@ -15,6 +15,7 @@ One connector is for one thread at a time (the SDK's client shares one header di
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -108,12 +109,18 @@ class VonageConnector(Connector):
         api_secret: str,
         api_host: str = API_HOST,
         rest_host: str = REST_HOST,
-        timeout: int = 10,
+        timeout: float = 10,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(retry_policy=retry_policy)
         self.api_key = api_key
-        options = HttpClientOptions(api_host=api_host, rest_host=rest_host, timeout=timeout, max_retries=0)
+        if not api_key or not api_secret:
+            # Stored accounts without credentials show the same state as rejected ones.
+            raise VendorAuthError(detail="no API key or secret configured")
+        # The SDK takes whole seconds only.
+        options = HttpClientOptions(
+            api_host=api_host, rest_host=rest_host, timeout=max(1, math.ceil(timeout)), max_retries=0
+        )
         self._client = Vonage(Auth(api_key=api_key, api_secret=api_secret), options)
 
     # --- reads -----------------------------------------------------------------------

@@ -288,9 +288,11 @@ class FakeVonage:
         return None
 
     def _credentials(self, handler: _Handler) -> tuple[str, str]:
+        """Basic auth, or ``api_key`` + ``api_secret`` query parameters (Vonage accepts both)."""
         header = handler.headers.get("Authorization", "")
         if not header.startswith("Basic "):
-            return "", ""
+            query = parse_qs(urlsplit(handler.path).query)
+            return query.get("api_key", [""])[0], query.get("api_secret", [""])[0]
         try:
             decoded = base64.b64decode(header[6:], validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):

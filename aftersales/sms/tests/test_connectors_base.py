@@ -137,5 +137,9 @@ def test_registry_builds_connectors_by_name() -> None:
     vonage = get_connector("vonage", api_key="a1b2c3d4", api_secret="Zq8xW3vT6pLm2Rk9")
     assert isinstance(vonage, VonageConnector)
     assert "Zq8x" not in repr(vonage)
+    # The same credentials can be handed to either kind; a typo is still an error.
+    assert isinstance(get_connector("simulator", api_key="a1b2c3d4", api_secret="x", timeout=5), SimulatorConnector)
+    with pytest.raises(TypeError):
+        get_connector("simulator", api_sercet="x")
     with pytest.raises(ValueError, match="unknown vendor connector"):
         get_connector("carrier-pigeon")

@@ -105,6 +105,25 @@ def test_an_account_without_numbers_has_none(server: FakeVonage) -> None:
     assert connect(server).numbers() == []
 
 
+def test_missing_credentials_are_an_auth_error_before_any_request(server: FakeVonage) -> None:
+    with pytest.raises(VendorAuthError, match="no API key or secret"):
+        connect(server, secret="")
+    assert server.requests == []
+
+
+def test_the_fake_server_also_takes_key_and_secret_as_parameters(server: FakeVonage) -> None:
+    import requests
+
+    answer = requests.get(
+        f"https://{server.host}/account/get-balance", params={"api_key": KEY, "api_secret": SECRET}, timeout=5
+    )
+    assert answer.json() == {"value": 29.18202293, "autoReload": False}
+    wrong = requests.get(
+        f"https://{server.host}/account/get-balance", params={"api_key": KEY, "api_secret": "nope"}, timeout=5
+    )
+    assert wrong.status_code == 401
+
+
 def test_a_wrong_secret_is_an_auth_error_and_not_retried(server: FakeVonage) -> None:
     with pytest.raises(VendorAuthError) as caught:
         connect(server, secret="not-the-secret").balance()
