@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import logging
+import pathlib
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import trustme
 
 from aftersales.sms.connectors.base import (
     RetryPolicy,
@@ -227,9 +229,12 @@ def test_nobody_listening_is_unavailable(server: FakeVonage) -> None:
         connector.balance()
 
 
-def test_an_untrusted_certificate_is_refused(server: FakeVonage, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+def test_an_untrusted_certificate_is_refused(
+    server: FakeVonage, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    other_ca = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(other_ca))  # a valid bundle that does not vouch for the server
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(other_ca))
     with pytest.raises(VendorUnavailable):
         connect(server, attempts=1).balance()
 
