@@ -222,8 +222,9 @@ MESSAGES: dict[str, str] = {
         "(%(gsm_segments)s part(s) instead of %(segments)s)."
     ),
     "otp_multipart": gettext_noop(
-        "A one-time-password message should fit in one part; this one needs %(segments)s. Each part is "
-        "billed, and a split code arrives late or out of order."
+        "A one-time-password message should fit in one part: %(limit)s %(encoding)s characters. This one "
+        "has %(units)s, so it is sent as %(segments)s parts; each part is billed, and a split code arrives "
+        "late or out of order."
     ),
     "too_many_parts": gettext_noop(
         "The message needs %(segments)s parts; vendors advise at most %(limit)s, and every part is billed."
@@ -616,7 +617,14 @@ def check(text: str, country: str | None = None, purpose: str = "notification") 
             Finding("too_many_parts", "warning", {"segments": segments, "limit": ADVISED_MAX_PARTS}, ARTICLE_SEGMENTS)
         )
     if purpose == "otp" and segments > 1:
-        findings.append(Finding("otp_multipart", "error", {"segments": segments}, ARTICLE_SEGMENTS))
+        findings.append(
+            Finding(
+                "otp_multipart",
+                "error",
+                {"segments": segments, "units": units, "limit": SINGLE_LIMIT[encoding], "encoding": encoding},
+                ARTICLE_SEGMENTS,
+            )
+        )
 
     if "." in text:
         seen_hosts: set[str] = set()

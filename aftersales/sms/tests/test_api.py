@@ -37,8 +37,8 @@ def test_chinese_otp_with_a_bitly_link(personas):
         "severity": "error",
         "article": "gsm7-ucs2-segments",
         "article_url": f"/knowledge/{Article.objects.get(group__key='gsm7-ucs2-segments', language='en').pk}/",
-        "message": "A one-time-password message should fit in one part; this one needs 2. Each part is billed, "
-        "and a split code arrives late or out of order.",
+        "message": "A one-time-password message should fit in one part: 70 UCS-2 characters. This one has 97, "
+        "so it is sent as 2 parts; each part is billed, and a split code arrives late or out of order.",
     }
     assert findings["shortener"]["article"] == "template-rejected"
     assert findings["shortener"]["article_url"].startswith("/knowledge/")

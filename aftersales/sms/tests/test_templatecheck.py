@@ -97,7 +97,7 @@ def test_chinese_otp_with_a_bitly_link_costs_two_segments_and_is_not_compliant()
     assert result.part_units == [67, result.characters - 67]
     codes = {finding.code: finding for finding in result.findings}
     assert codes["otp_multipart"].severity == "error"
-    assert codes["otp_multipart"].params == {"segments": 2}
+    assert codes["otp_multipart"].params == {"segments": 2, "units": 97, "limit": 70, "encoding": "UCS-2"}
     assert codes["shortener"].params == {"host": "bit.ly"}
     assert codes["shortener"].article == "template-rejected"
     assert codes["ucs2_needed"].article == "gsm7-ucs2-segments"

@@ -48,7 +48,7 @@ def test_chinese_otp_with_bitly_explains_two_parts_and_the_shortener(personas):
     assert html.count('data-testid="check-part"') == 2
     text = _text(response)
     assert "Part 1: 67 of 67" in text
-    assert "needs 2" in text and "Public link shortener bit.ly" in text
+    assert "This one has 97, so it is sent as 2 parts" in text and "Public link shortener bit.ly" in text
     assert f'href="/knowledge/{article.pk}/"' in html  # the shortener finding links the article
     assert f"Read: {article.title}" in text
     assert "2 errors" in text
