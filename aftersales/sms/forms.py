@@ -62,6 +62,12 @@ class TemplateCheckForm(forms.Form):
         widget=forms.TextInput(attrs={"size": 3, "autocomplete": "off", "placeholder": "KE"}),
     )
     purpose = forms.ChoiceField(label=_("Purpose"), choices=PURPOSE_CHOICES, initial="notification")
+    sender = forms.CharField(
+        label=_("Sender ID (optional)"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "ACME"}),
+    )
 
     def clean_other_country(self) -> str:
         return clean_country_code(self.cleaned_data.get("other_country", ""))

@@ -288,12 +288,85 @@ MESSAGES: dict[str, str] = {
     ),
     "cn_adjacent_variables": gettext_noop("Two variables side by side are refused; put fixed text between them."),
     "cn_too_many_variables": gettext_noop("%(count)s variables: a template may have at most %(limit)s."),
+    "quiet_hours": gettext_noop(
+        "Marketing messages to this country are blocked from %(start)s to %(end)s local time; schedule "
+        "the campaign outside those hours."
+    ),
+    "sender_alpha_length": gettext_noop(
+        "The sender ID “%(sender)s” has %(length)s characters; an alphanumeric sender ID has 3 to 11."
+    ),
+    "sender_alpha_characters": gettext_noop(
+        "The sender ID “%(sender)s” may contain only Latin letters and digits (3 to 11)."
+    ),
+    "sender_numeric_length": gettext_noop(
+        "The numeric sender “%(sender)s” has %(length)s digits; a number has at most 15."
+    ),
+    "sender_alpha_unsupported": gettext_noop(
+        "This country does not accept alphanumeric sender IDs: send from a 10DLC number, a toll-free "
+        "number or a short code."
+    ),
+    "sender_registration": gettext_noop(
+        "Alphanumeric sender IDs must be registered in this country before use; allow about %(days)s days."
+    ),
+    "sender_registration_unknown": gettext_noop(
+        "Alphanumeric sender IDs must be registered in this country before use."
+    ),
+    "sender_via_account_manager": gettext_noop(
+        "In this country the sender (signature or DLT header) is registered through the vendor's account "
+        "manager or support, not the self-service portal."
+    ),
 }
 
 ARTICLE_SEGMENTS = "gsm7-ucs2-segments"
 ARTICLE_REJECTED = "template-rejected"
 ARTICLE_CHINA = "china-signature-template"
 ARTICLE_INDIA = "india-dlt"
+ARTICLE_SENDER = "sender-id-registration"
+
+# Marketing quiet hours (local time): China 20:00-08:00 (Aliyun), India promotional 21:00-09:00 (DLT).
+QUIET_HOURS = {"CN": ("20:00", "08:00"), "IN": ("21:00", "09:00")}
+
+# Sender IDs (sms-domain.md section 3): 3-11 alphanumerics; numbers up to 15 digits.
+_ALPHA_SENDER_RE = re.compile(r"^[A-Za-z0-9]+$")
+_NUMERIC_SENDER_RE = re.compile(r"^\+?[0-9]+$")
+NO_ALPHA_SENDER = frozenset({"US", "CA"})
+VIA_ACCOUNT_MANAGER = frozenset({"CN", "IN", "TW", "VN"})
+# Countries with a registration form (AWS list), with the documented lead time in days where known.
+SENDER_REGISTRATION_DAYS: dict[str, int | None] = {
+    "AU": 15,
+    "AT": None,
+    "BY": 45,
+    "CN": 15,
+    "EG": 21,
+    "FI": None,
+    "IN": None,
+    "ID": 50,
+    "IE": None,
+    "JO": None,
+    "KZ": None,
+    "KE": None,
+    "KW": None,
+    "PH": None,
+    "QA": None,
+    "RU": None,
+    "SA": None,
+    "SG": None,
+    "ES": None,
+    "LK": None,
+    "TH": None,
+    "TR": None,
+    "AE": 25,
+    "GB": 3,
+    "VN": None,
+    "ZM": None,
+}
+SENDER_ARTICLES = {
+    "GB": "sender-id-uk",
+    "US": "sender-id-us-canada",
+    "CA": "sender-id-us-canada",
+    **dict.fromkeys(("AE", "SA", "QA", "KW", "JO", "EG", "BH", "OM"), "sender-id-middle-east"),
+    **dict.fromkeys(("AU", "ID", "PH", "SG", "TH", "VN", "LK", "MY", "TW", "KR", "JP", "NZ"), "sender-id-asia-pacific"),
+}
 
 
 @dataclass(frozen=True)
@@ -564,9 +637,43 @@ def _has_brand(text: str) -> bool:
     return any(pattern.search(text) for pattern in _BRAND_RES)
 
 
-def check(text: str, country: str | None = None, purpose: str = "notification") -> CheckResult:
+def check_sender(sender: str, country: str | None = None) -> list[Finding]:
+    """Findings about a sender ID for ``country``: its format (3-11 letters and digits, or a number
+    of at most 15 digits), countries that refuse alphanumeric senders, and registration."""
+    sender = sender.strip()
+    market = _normalise_country(country)
+    findings: list[Finding] = []
+    if not sender:
+        return findings
+    article = SENDER_ARTICLES.get(market or "", ARTICLE_SENDER)
+    if _NUMERIC_SENDER_RE.match(sender):
+        digits = len(sender.lstrip("+"))
+        if digits > 15:
+            findings.append(Finding("sender_numeric_length", "error", {"sender": sender, "length": digits}, article))
+        return findings
+    if not _ALPHA_SENDER_RE.match(sender):
+        findings.append(Finding("sender_alpha_characters", "error", {"sender": sender}, article))
+    elif not 3 <= len(sender) <= 11:
+        findings.append(Finding("sender_alpha_length", "error", {"sender": sender, "length": len(sender)}, article))
+    if market in NO_ALPHA_SENDER:
+        findings.append(Finding("sender_alpha_unsupported", "error", {}, article))
+    elif market in VIA_ACCOUNT_MANAGER:
+        findings.append(Finding("sender_via_account_manager", "info", {}, article))
+    elif market in SENDER_REGISTRATION_DAYS:
+        days = SENDER_REGISTRATION_DAYS[market]
+        if days:
+            findings.append(Finding("sender_registration", "info", {"days": days}, article))
+        else:
+            findings.append(Finding("sender_registration_unknown", "info", {}, article))
+    return findings
+
+
+def check(
+    text: str, country: str | None = None, purpose: str = "notification", sender: str | None = None
+) -> CheckResult:
     """Check one template. ``country`` is an ISO 3166 alpha-2 code (or None); ``purpose`` one of
-    :data:`PURPOSES`. Raises ``ValueError`` for an unknown purpose."""
+    :data:`PURPOSES`; ``sender`` an optional sender ID checked too. Raises ``ValueError`` for an
+    unknown purpose."""
     if purpose not in PURPOSES:
         raise ValueError(f"Unknown purpose {purpose!r}; expected one of {PURPOSES}")
     market = _normalise_country(country)
@@ -654,6 +761,12 @@ def check(text: str, country: str | None = None, purpose: str = "notification") 
         _india_findings(text, placeholders, encoding, findings)
     elif market == "CN":
         _china_findings(text, placeholders, findings)
+    if purpose == "marketing" and market in QUIET_HOURS:
+        start, end = QUIET_HOURS[market]
+        article = ARTICLE_CHINA if market == "CN" else ARTICLE_INDIA
+        findings.append(Finding("quiet_hours", "info", {"start": start, "end": end}, article))
+    if sender:
+        findings.extend(check_sender(sender, market))
 
     return CheckResult(
         text=text,

@@ -51,7 +51,8 @@ def template_check(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            result = check(form.cleaned_data["text"], form.market(), form.cleaned_data["purpose"])
+            data = form.cleaned_data
+            result = check(data["text"], form.market(), data["purpose"], sender=data.get("sender") or None)
             context.update(
                 {
                     "result": result,

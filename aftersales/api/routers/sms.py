@@ -38,6 +38,13 @@ class TemplateCheckIn(Schema):
     )
     purpose: Literal["notification", "otp", "marketing"] = Field("notification", description="What the message is for.")
 
+    sender: str | None = Field(
+        None,
+        max_length=20,
+        description="Optional sender ID to check too: 3-11 letters and digits, or a number of at most 15 digits.",
+        examples=["ACME"],
+    )
+
     @field_validator("text")
     @classmethod
     def _not_blank(cls, value: str) -> str:
@@ -81,10 +88,10 @@ class TemplateCheckOut(Schema):
     description="Encoding (GSM-7 or UCS-2), characters, billed units and parts of a message template, and the "
     "findings for the market and purpose: one-part OTPs, link shorteners, opt-out and brand for "
     "marketing, China signature 【】 rules and forbidden characters, India DLT {#var#}, Aliyun ${x} "
-    "and Tencent {1} placeholders, length limits.",
+    "and Tencent {1} placeholders, length limits, marketing quiet hours; and the sender ID, if given.",
 )
 def template_check(request: HttpRequest, payload: TemplateCheckIn) -> dict[str, Any]:
-    result = check(payload.text, payload.country or None, payload.purpose)
+    result = check(payload.text, payload.country or None, payload.purpose, sender=payload.sender or None)
     return {
         "encoding": result.encoding,
         "characters": result.characters,

@@ -87,3 +87,10 @@ def test_not_json_is_a_clear_error(personas):
 
 def test_viewer_is_read_only_like_every_post(personas):
     assert _post(personas.viewer, {"text": "hi"}).status_code == 403
+
+
+def test_sender_id_is_checked_when_given(personas):
+    data = _post(personas.agent, {"text": "Your parcel arrives today.", "country": "US", "sender": "ACME"}).json()
+    assert [(f["code"], f["severity"]) for f in data["findings"]] == [("sender_alpha_unsupported", "error")]
+    assert data["findings"][0]["article"] == "sender-id-us-canada"
+    assert data["compliant"] is False

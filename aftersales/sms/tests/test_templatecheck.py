@@ -239,3 +239,40 @@ def test_long_messages_warn_past_six_parts_and_fail_past_3200_characters():
 def test_unknown_purpose_is_refused():
     with pytest.raises(ValueError, match="purpose"):
         check("hi", purpose="spam")
+
+
+# --- Sender IDs and quiet hours ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("sender", "country", "codes"),
+    [
+        ("ACME", "DE", []),
+        ("ACME", "GB", ["sender_registration"]),
+        ("ACME", "AE", ["sender_registration"]),
+        ("ACME", "KE", ["sender_registration_unknown"]),
+        ("AC", None, ["sender_alpha_length"]),
+        ("ACMEWIDGETS12", None, ["sender_alpha_length"]),
+        ("ACME-SHOP", None, ["sender_alpha_characters"]),
+        ("ACME", "US", ["sender_alpha_unsupported"]),
+        ("ACME", "CN", ["sender_via_account_manager"]),
+        ("+447700900123", "US", []),
+        ("1234567890123456", None, ["sender_numeric_length"]),
+    ],
+)
+def test_sender_id_format_and_market(sender, country, codes):
+    result = check("Your parcel arrives today.", country, sender=sender)
+    assert [f.code for f in result.findings if f.code.startswith("sender_")] == codes
+
+
+def test_uae_registration_names_the_lead_time_and_the_article():
+    (finding,) = check("Your parcel arrives today.", "AE", sender="ACME").findings
+    assert finding.params == {"days": 25}
+    assert finding.article == "sender-id-middle-east"
+
+
+def test_marketing_quiet_hours_in_china_and_india():
+    (finding,) = [
+        f for f in check("【星河商城】全场五折，回T退订", "CN", "marketing").findings if f.code == "quiet_hours"
+    ]
+    assert finding.params == {"start": "20:00", "end": "08:00"}
+    india = check("Acme: 50% off today. Reply STOP to opt out", "IN", "marketing")
+    assert {"start": "21:00", "end": "09:00"} in [f.params for f in india.findings if f.code == "quiet_hours"]

@@ -108,3 +108,10 @@ def test_htmx_gets_only_the_result(personas):
 def test_outsider_and_anonymous_are_kept_out(personas):
     assert _client(personas.outsider).get(URL).status_code == 403
     assert _client(None).get(URL).status_code == 302
+
+
+def test_sender_id_finding_on_the_page(personas):
+    response = _client(personas.agent).post(
+        URL, {"text": "Your parcel arrives today.", "country": "AE", "purpose": "notification", "sender": "ACME"}
+    )
+    assert "allow about 25 days" in _text(response)
