@@ -115,3 +115,16 @@ def test_sender_id_finding_on_the_page(personas):
         URL, {"text": "Your parcel arrives today.", "country": "AE", "purpose": "notification", "sender": "ACME"}
     )
     assert "allow about 25 days" in _text(response)
+
+
+def test_examples_check_a_template_by_get(personas):
+    client = _client(personas.viewer)
+    html = client.get(URL).content.decode()
+    links = re.findall(r'href="(/sms/template-check/\?[^"]+)" data-testid="check-example"', html)
+    assert len(links) == 4
+    first = client.get(links[0].replace("&amp;", "&"))
+    assert first.status_code == 200
+    text = _text(first)
+    assert "This one has 97, so it is sent as 2 parts" in text and "Public link shortener bit.ly" in text
+    marketing = _text(client.get(links[3].replace("&amp;", "&")))
+    assert "must tell the recipient how to opt out" in marketing and "tinyurl.com" in marketing
