@@ -14,7 +14,6 @@ from aftersales.sms.templatecheck import (
     SINGLE_LIMIT,
     check,
     graphemes,
-    units_of,
 )
 
 GSM_CHARS = sorted(GSM7_ALL)
@@ -63,16 +62,55 @@ def test_parts_rebuild_the_text_and_fit_their_limit(text):
     assert sum(result.part_units) == result.units
 
 
+# 3GPP 23.038: the default alphabet in code order (0x1B is ESC) and the extension table's codes.
+GSM_TABLE = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION_CODES = {
+    "\f": 0x0A,
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
+}
+ESC = 0x1B
+
+
+def septets(text: str) -> list[int]:
+    out: list[int] = []
+    for ch in text:
+        if ch in GSM_EXTENSION_CODES:
+            out += [ESC, GSM_EXTENSION_CODES[ch]]
+        else:
+            out.append(GSM_TABLE.index(ch))
+    return out
+
+
+def test_the_septet_tables_match_the_checkers():
+    assert len(GSM_TABLE) == 128 and GSM_TABLE[ESC] == "\x1b"
+    assert set(GSM_TABLE) - {"\x1b"} == set(GSM7_ALL) - GSM7_EXTENSION
+    assert set(GSM_EXTENSION_CODES) == GSM7_EXTENSION
+
+
 @settings(max_examples=300, deadline=None)
 @given(gsm_text)
 def test_gsm_text_never_splits_an_escape_pair(text):
     result = check(text)
     assert result.encoding == GSM7
-    # An extension character is one Python character here, so a cut pair would show as a part
-    # over its limit; and each part's septets are counted with the pair whole.
-    for part in result.parts:
-        assert units_of(part, GSM7) == len(part) + sum(ch in GSM7_EXTENSION for ch in part)
-    assert all(units <= _limit(result) for units in result.part_units)
+    encoded = [septets(part) for part in result.parts]
+    # The parts' septets are the message's septets, cut only between characters: no part ends on
+    # an ESC whose code went to the next part, and each part fits its limit in real septets.
+    assert [septet for part in encoded for septet in part] == septets(text)
+    for part_septets in encoded:
+        assert part_septets[-1:] != [ESC]
+        assert len(part_septets) <= _limit(result)
+    assert [len(part) for part in encoded] == result.part_units
 
 
 @settings(max_examples=300, deadline=None)
