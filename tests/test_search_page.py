@@ -153,3 +153,14 @@ def test_the_topbar_box_searches_everything(client, personas):
     # On the search page the page's own box takes the shortcut's id, and the topbar has none.
     page = client.get(SEARCH, {"q": "otp"}).content.decode()
     assert 'class="topbar-search"' not in page and page.count('id="global-search"') == 1
+
+
+def test_more_matches_than_the_index_counts_says_more_than(client, personas, monkeypatch):
+    from aftersales.core.search import query
+
+    monkeypatch.setattr(query, "COUNT_CAP", 21)
+    for n in range(25):
+        make_ticket(f"Quokka sender {n}", customer=personas.customer)
+    page = signed_in(client, personas.agent).get(SEARCH, {"q": "quokka"})
+    assert len(hit_refs(page)) == 20
+    assert "1–20 of more than 21 results (the newest first)" in page.content.decode()

@@ -207,6 +207,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "page": paginator.page(number) if result.count else None,
             "paginator": paginator,
             "count": result.count,
+            "count_capped": result.count_capped,
             "filtered": any(name in filters for name in ("kind", "status", "customer", "date_from", "date_to")),
         }
     )

@@ -56,7 +56,14 @@ class SearchHitOut(Schema):
 
 
 class SearchPage(Schema):
-    count: int = Field(description="Matches over all pages (exact lookups included).")
+    count: int = Field(
+        description="Matches over all pages (exact lookups included); when `count_capped` is true, at least this many."
+    )
+    count_capped: bool = Field(
+        False,
+        description="True when more words matched than the index counts exactly (over 1,000): the ranked list "
+        "then holds the newest matches and `count` is a lower bound.",
+    )
     limit: int
     offset: int
     items: list[SearchHitOut]
@@ -131,6 +138,7 @@ def search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
         ranked_count = query.search(q, page=1, per_page=1, exclude=skip, **filters).count
     return {
         "count": count_exact + ranked_count,
+        "count_capped": first.count_capped,
         "limit": limit,
         "offset": offset,
         "items": [_out(request, hit) for hit in items],

@@ -22,6 +22,7 @@ def test_the_answer_has_a_total_count_and_one_item_per_match(personas, api_as):
     assert page["count"] == 1 and page["limit"] == 20 and page["offset"] == 0
     (item,) = page["items"]
     assert set(item) == {"kind", "id", "ref", "title", "snippet", "url", "score"}
+    assert page["count_capped"] is False
     assert item["kind"] == "ticket" and item["id"] == ticket.pk and item["ref"] == ticket.ref
     assert item["title"] == "验证码收不到"
     assert "<mark>盗刷</mark>" in item["snippet"]
@@ -102,3 +103,15 @@ def test_the_schema_declares_the_endpoint_and_its_errors(personas, api_as):
     assert {"200", "401", "403", "422"} <= set(operation["responses"])
     params = {param["name"]: param for param in operation["parameters"]}
     assert params["q"]["required"] is True and {"kind", "limit", "offset", "page"} <= set(params)
+
+
+def test_a_capped_count_says_so(personas, api_as, monkeypatch):
+    from aftersales.core.search import query
+
+    monkeypatch.setattr(query, "COUNT_CAP", 3)
+    for n in range(5):
+        make_ticket(f"Wombat {n}", customer=personas.customer)
+    page = api_as("viewer").get("/search", {"q": "wombat"}).json()
+    assert (page["count"], page["count_capped"], len(page["items"])) == (3, True, 5)
+    small = api_as("viewer").get("/search", {"q": "wombat 4"}).json()
+    assert (small["count"], small["count_capped"]) == (1, False)
