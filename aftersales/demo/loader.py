@@ -29,6 +29,8 @@ from aftersales.core import clock
 from aftersales.customers.actions import save_contact, save_customer
 from aftersales.customers.models import Contact, Customer, Product
 from aftersales.demo import data
+from aftersales.knowledge import actions as knowledge_actions
+from aftersales.knowledge import queries as knowledge_queries
 from aftersales.people.models import AgentProfile, Team
 from aftersales.portal.actions import set_portal_password
 from aftersales.tickets import actions
@@ -80,6 +82,7 @@ class Result:
     customers: int = 0
     contacts: int = 0
     tickets: int = 0
+    solutions: int = 0  # resolved tickets marked "solved with" a shipped article
     subjects: list[str] = field(default_factory=list)
 
 
@@ -123,7 +126,38 @@ def load(*, tickets: int = DEFAULT_TICKETS, seed: int = DEFAULT_SEED, days: int 
                 progress(f"{index}/{len(plans)} tickets")
         result.tickets = len(plans)
         result.subjects = [plan.subject for plan in plans]
+        result.solutions = _mark_solutions(fake)
     return result
+
+
+def _mark_solutions(fake: MovingClock) -> int:
+    """Resolved tickets record which shipped article solved them (the first suggestion of their
+    own category, in their language), so articles show their use and similar tickets their answer."""
+    marked = 0
+    done = (
+        Ticket.objects.filter(status__in=(Status.RESOLVED, Status.CLOSED), category__isnull=False, owner__isnull=False)
+        .exclude(resolved_at=None)
+        .select_related("contact", "customer", "owner")
+        .order_by("pk")
+    )
+    for ticket in done:
+        language = knowledge_queries.ticket_language(ticket)
+        text = knowledge_queries.ticket_text(ticket)
+        article = next(
+            (
+                article
+                for article in knowledge_queries.suggested_articles(text, [language], category_id=ticket.category_id)
+                if article.category_id == ticket.category_id
+            ),
+            None,
+        )
+        if article is None:
+            continue
+        fake.at = ticket.resolved_at or fake.at
+        with transaction.atomic():
+            knowledge_actions.mark_solved(ticket=ticket, article=article, actor=ticket.owner)
+        marked += 1
+    return marked
 
 
 # --- People --------------------------------------------------------------------------------
