@@ -95,12 +95,17 @@ class DocumentForm(forms.Form):
     )
     file = forms.FileField(
         label=_("File"),
-        help_text=_("PDF, DOCX, XLSX or an image, at most %(mb)d MB.")
-        % {"mb": settings.ATTACHMENT_MAX_BYTES // 1_048_576},
         widget=forms.ClearableFileInput(
             attrs={"data-testid": "document-file", "accept": ".pdf,.docx,.xlsx,.png,.jpg,.jpeg,.gif,.webp"}
         ),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Formatted per form, in the language of the request (not once at import).
+        self.fields["file"].help_text = _("PDF, DOCX, XLSX or an image, at most %(mb)d MB.") % {
+            "mb": settings.ATTACHMENT_MAX_BYTES // 1_048_576
+        }
 
 
 class DocumentVersionForm(forms.Form):

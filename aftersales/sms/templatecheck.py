@@ -221,6 +221,10 @@ MESSAGES: dict[str, str] = {
         "Only %(characters)s force UCS-2. Replace them as suggested and the message is sent in GSM-7 "
         "(%(gsm_segments)s part(s) instead of %(segments)s)."
     ),
+    "accidental_unicode_same_parts": gettext_noop(
+        "Only %(characters)s force UCS-2. Replace them as suggested and the message is sent in GSM-7: "
+        "still %(segments)s part(s), but with room for more text in each."
+    ),
     "otp_multipart": gettext_noop(
         "A one-time-password message should fit in one part: %(limit)s %(encoding)s characters. This one "
         "has %(units)s, so it is sent as %(segments)s parts; each part is billed, and a split code arrives "
@@ -692,7 +696,7 @@ def check(
             gsm_segments = len(split_parts(suggested, GSM7)) if suggested else 0
             findings.append(
                 Finding(
-                    "accidental_unicode",
+                    "accidental_unicode" if gsm_segments < segments else "accidental_unicode_same_parts",
                     "warning",
                     {
                         "characters": _quote_list([item.char for item in forcing]),

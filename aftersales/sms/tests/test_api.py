@@ -53,7 +53,7 @@ def test_stray_unicode_is_listed_with_its_replacement_through_the_session(person
     assert (data["encoding"], data["segments"]) == ("UCS-2", 1)
     assert data["ucs2_characters"] == [{"char": "\u2014", "codepoint": "U+2014", "count": 1, "replacement": "-"}]
     assert data["suggested_text"] == "Hi - there"
-    assert [f["code"] for f in data["findings"]] == ["accidental_unicode"]
+    assert [f["code"] for f in data["findings"]] == ["accidental_unicode_same_parts"]
 
 
 def test_gsm_text_with_extension_characters(personas):

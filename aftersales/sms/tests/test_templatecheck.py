@@ -112,7 +112,7 @@ def test_smart_quotes_dashes_and_ellipsis_are_reported_with_gsm_replacements():
     assert forcing == {"\u2014": "-", "\u2019": "'", "\u2026": "..."}
     assert result.suggested_text == "Your code is 123456 - don't share it..."
     assert check(result.suggested_text).encoding == GSM7
-    finding = next(f for f in result.findings if f.code == "accidental_unicode")
+    finding = next(f for f in result.findings if f.code == "accidental_unicode_same_parts")
     assert finding.severity == "warning"
     assert result.highlighted == frozenset(forcing)
 
@@ -276,3 +276,12 @@ def test_marketing_quiet_hours_in_china_and_india():
     assert finding.params == {"start": "20:00", "end": "08:00"}
     india = check("Acme: 50% off today. Reply STOP to opt out", "IN", "marketing")
     assert {"start": "21:00", "end": "09:00"} in [f.params for f in india.findings if f.code == "quiet_hours"]
+
+
+def test_stray_unicode_names_the_parts_saved_only_when_some_are():
+    long_text = "Your parcel is on its way \u2014 track it at example.com/t/123 " * 4  # 236 chars
+    saving = next(f for f in check(long_text).findings if f.code.startswith("accidental_unicode"))
+    assert saving.code == "accidental_unicode"
+    assert (saving.params["gsm_segments"], saving.params["segments"]) == (2, 4)
+    same = next(f for f in check("Hi \u2014 there").findings if f.code.startswith("accidental_unicode"))
+    assert same.code == "accidental_unicode_same_parts" and same.params["segments"] == 1
