@@ -316,6 +316,9 @@ MATRIX: list[Row] = [
         {"text": "Your code is 1234", "country": "CN", "purpose": "otp"},
     ),
     Row("api:template_check", "POST", "/api/v1/sms/template-check", API_WRITE, {"text": "Your code is 1234"}),
+    # SMS balances (issue 6): the balance panel on the customer and ticket pages, staff only, read-only
+    Row("core:panel", "GET", "/panels/customer/sms-balance/{code}/", PAGE),
+    Row("core:panel", "GET", "/panels/ticket/sms-balance/{ref}/", PAGE),
     # customer portal (issue 4): contacts only; a ticket outside a contact's accounts is a 404
     Row("portal:login", "GET", "/portal/", portal(anonymous=200, others=200, contact_master=302, contact_sub=302)),
     Row(

@@ -10,3 +10,7 @@ class SmsConfig(AppConfig):
         from aftersales.core.panels import register_sidebar
 
         register_sidebar("sms/_sidebar.html", order=40)
+
+        from aftersales.sms import panels
+
+        panels.register()

@@ -1,0 +1,93 @@
+"""What sms adds to the customer and ticket pages (core.panels): the "SMS balance" panel with
+each vendor account's balance, runway (with its basis), sub-accounts with theirs, and state.
+
+Registered from ``SmsConfig.ready()``; customers and tickets never import this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core import clock
+from aftersales.core.access import is_staff_member
+from aftersales.core.panels import Panel, register_panel
+from aftersales.customers.access import get_customer_for_user
+from aftersales.sms import runway
+from aftersales.sms.models import BalanceReading, VendorAccount
+from aftersales.tickets.access import get_ticket_for_user
+
+
+@dataclass
+class AccountView:
+    account: VendorAccount
+    latest: BalanceReading | None
+    runway: runway.Runway
+    runs_out: str
+    basis: str
+    subaccounts: list[AccountView]
+
+
+def account_view(account: VendorAccount, *, with_subaccounts: bool = True) -> AccountView:
+    now = clock.now()
+    rows = list(
+        BalanceReading.objects.filter(account=account, at__gte=now - runway.DEFAULT_WINDOW, at__lte=now).order_by("at")
+    )
+    latest = rows[-1] if rows else BalanceReading.objects.filter(account=account).order_by("-at").first()
+    floor = -abs(latest.credit_limit) if latest is not None and latest.credit_limit else Decimal(0)
+    result = runway.compute([(r.at, r.value) for r in rows], now=now, floor=floor)
+    subs = []
+    if with_subaccounts:
+        subs = [account_view(sub, with_subaccounts=False) for sub in account.subaccounts.order_by("name", "pk")]
+    return AccountView(
+        account=account,
+        latest=latest,
+        runway=result,
+        runs_out=runway.runs_out_text(result) if rows else "",
+        basis=result.basis if rows else "",
+        subaccounts=subs,
+    )
+
+
+def _context(customer: Any) -> dict[str, Any]:
+    # A master customer's own accounts (their sub-accounts nested); a sub-account customer's own rows.
+    accounts = VendorAccount.objects.filter(customer=customer).select_related("parent").order_by("name", "pk")
+    return {"customer": customer, "accounts": [account_view(account) for account in accounts]}
+
+
+def customer_balances(request: HttpRequest, code: str) -> dict[str, Any]:
+    customer = get_customer_for_user(request.user, code)
+    return {
+        **_context(customer),
+        "panel_object_label": customer.name,
+        "panel_back_url": reverse("customers:detail", args=[customer.code]),
+    }
+
+
+def ticket_balances(request: HttpRequest, ref: str) -> dict[str, Any]:
+    ticket = get_ticket_for_user(request.user, ref)
+    return {
+        **_context(ticket.customer),
+        "panel_object_label": ticket.ref,
+        "panel_back_url": reverse("tickets:detail", args=[ticket.ref]),
+    }
+
+
+def register() -> None:
+    for page, context in (("customer", customer_balances), ("ticket", ticket_balances)):
+        register_panel(
+            Panel(
+                key="sms-balance",
+                title=_("SMS balance"),
+                page=page,  # type: ignore[arg-type]
+                order=30,
+                template_name="sms/panels/balance.html",
+                allowed=is_staff_member,
+                context=context,
+            )
+        )
