@@ -7,6 +7,7 @@ Registered from ``SmsConfig.ready()``; customers and tickets never import this m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,42 @@ class AccountView:
     runs_out: str
     basis: str
     subaccounts: list[AccountView]
+    chart: Chart | None = None
+
+
+CHART_DAYS = 30
+CHART_WIDTH = 300
+CHART_HEIGHT = 60
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A 30-day balance line drawn server-side as inline SVG (no script, no style attribute)."""
+
+    points: str  # SVG polyline "x,y x,y …"
+    low: Decimal
+    high: Decimal
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+
+def chart(readings: list[tuple[Any, Decimal]], *, start: Any, end: Any) -> Chart | None:
+    """Scale ``(at, value)`` readings in [start, end] to the chart box; None with fewer than two."""
+    if len(readings) < 2 or end <= start:
+        return None
+    values = [value for _at, value in readings]
+    low, high = min(values), max(values)
+    spread = (high - low) or Decimal(1)
+    total = (end - start).total_seconds()
+    # One point per pixel column at most: the last reading in each column wins.
+    columns: dict[int, Decimal] = {}
+    for at, value in readings:
+        columns[round((at - start).total_seconds() / total * CHART_WIDTH)] = value
+    points = " ".join(
+        f"{x},{float(CHART_HEIGHT - 2 - (value - low) / spread * (CHART_HEIGHT - 4)):.1f}"
+        for x, value in sorted(columns.items())
+    )
+    return Chart(points=points, low=low, high=high)
 
 
 def account_view(account: VendorAccount, *, with_subaccounts: bool = True) -> AccountView:
@@ -41,6 +78,12 @@ def account_view(account: VendorAccount, *, with_subaccounts: bool = True) -> Ac
     latest = rows[-1] if rows else BalanceReading.objects.filter(account=account).order_by("-at").first()
     floor = -abs(latest.credit_limit) if latest is not None and latest.credit_limit else Decimal(0)
     result = runway.compute([(r.at, r.value) for r in rows], now=now, floor=floor)
+    start = now - timedelta(days=CHART_DAYS)
+    month = list(
+        BalanceReading.objects.filter(account=account, at__gte=start, at__lte=now)
+        .order_by("at")
+        .values_list("at", "value")
+    )
     subs = []
     if with_subaccounts:
         subs = [account_view(sub, with_subaccounts=False) for sub in account.subaccounts.order_by("name", "pk")]
@@ -51,6 +94,7 @@ def account_view(account: VendorAccount, *, with_subaccounts: bool = True) -> Ac
         runs_out=runway.runs_out_text(result) if rows else "",
         basis=result.basis if rows else "",
         subaccounts=subs,
+        chart=chart(month, start=start, end=now),
     )
 
 

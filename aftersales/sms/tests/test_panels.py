@@ -81,3 +81,23 @@ def test_outsiders_do_not_get_the_panel(client, personas):
     client.force_login(personas.outsider)
     response = client.get(f"/panels/customer/sms-balance/{personas.customer.code}/")
     assert response.status_code in (403, 404)
+
+
+def test_the_panel_draws_a_30_day_chart_without_script(client, personas):
+    accounts(personas)
+    client.force_login(personas.agent)
+    with time_machine.travel(NOW, tick=False):
+        page = _panel(client, "customer", personas.customer.code)
+    assert 'data-testid="sms-chart"' in page
+    assert "<polyline" in page and "<script" not in page and "style=" not in page
+    assert "Balance over the last 30 days, from 53.00 to 152.00" in page
+
+
+def test_chart_scales_readings_into_the_box():
+    from aftersales.sms.panels import CHART_HEIGHT, CHART_WIDTH, chart
+
+    start = NOW - timedelta(days=30)
+    drawn = chart([(start, Decimal(10)), (NOW, Decimal(0))], start=start, end=NOW)
+    assert drawn is not None
+    assert drawn.points == f"0,2.0 {CHART_WIDTH},{CHART_HEIGHT - 2:.1f}"
+    assert chart([(NOW, Decimal(1))], start=start, end=NOW) is None
