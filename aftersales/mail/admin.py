@@ -1,20 +1,16 @@
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.forms import WriteOnlySecretsForm, secret_field
 from aftersales.mail.models import InboundEmail, Mailbox
 
 
-class MailboxForm(forms.ModelForm):
-    password = forms.CharField(
-        label=_("password"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text=_("Stored encrypted. Leave empty to keep the current password."),
-    )
+class MailboxForm(WriteOnlySecretsForm):
+    password = secret_field(_("password"), _("Stored encrypted. Leave empty to keep the current password."))
+    write_only = ("password",)
 
     class Meta:
         model = Mailbox
@@ -22,12 +18,6 @@ class MailboxForm(forms.ModelForm):
             "name", "address", "imap_host", "imap_port", "imap_security", "username", "password", "folder",
             "move_to_folder", "customer", "team", "is_active", "reopen_resolved",
         )  # fmt: skip
-
-    def clean_password(self) -> str:
-        value: str = self.cleaned_data.get("password") or ""
-        if not value and self.instance.pk is not None:
-            return Mailbox.objects.get(pk=self.instance.pk).password
-        return value
 
 
 @admin.register(Mailbox)

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from django import forms
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.forms import WriteOnlySecretsForm, secret_field
 from aftersales.sms.models import BalanceReading, VendorAccount
 
 
-class VendorAccountForm(forms.ModelForm):
-    # Write-only: the widget never renders the stored value; leaving it empty keeps the secret.
-    api_secret = forms.CharField(
-        label=_("API secret"),
-        required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current secret."),
+class VendorAccountForm(WriteOnlySecretsForm):
+    api_secret = secret_field(
+        _("API secret"), _("Stored encrypted and never shown again. Leave empty to keep the current secret.")
     )
+    write_only = ("api_secret",)
 
     class Meta:
         model = VendorAccount
@@ -31,12 +31,6 @@ class VendorAccountForm(forms.ModelForm):
             "active",
             "next_check_at",
         ]
-
-    def clean_api_secret(self) -> str:
-        value: str = self.cleaned_data.get("api_secret") or ""
-        if not value and self.instance.pk:
-            return str(self.instance.api_secret or "")
-        return value
 
 
 @admin.register(VendorAccount)
@@ -56,7 +50,15 @@ class VendorAccountAdmin(admin.ModelAdmin):
 
 @admin.register(BalanceReading)
 class BalanceReadingAdmin(admin.ModelAdmin):
+    """Readings are measurements: listed, never typed in or edited."""
+
     list_display = ["account", "at", "value", "currency", "shared", "credit_limit"]
     list_filter = ["shared", "currency"]
     raw_id_fields = ["account"]
     date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

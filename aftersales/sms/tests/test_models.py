@@ -67,3 +67,8 @@ def test_a_subaccount_row_points_at_its_master(personas):
     sub = make_account(personas.subaccount, name="Starriver sub 2", api_key="a1b2sub02", api_secret="", parent=master)
     assert list(master.subaccounts.all()) == [sub]
     assert str(sub) == "Starriver sub 2 (a1b2…)"
+
+
+def test_balance_readings_cannot_be_typed_in_or_edited_in_admin(admin_client):
+    assert admin_client.get("/admin/sms/balancereading/").status_code == 200
+    assert admin_client.get("/admin/sms/balancereading/add/").status_code == 403

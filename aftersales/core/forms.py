@@ -1,0 +1,39 @@
+"""Form pieces shared by the apps' admin and settings forms."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+
+def secret_field(label: str | _StrPromise, help_text: str | _StrPromise, **kwargs: Any) -> forms.CharField:
+    """A write-only secret (password, API secret): never rendered back to the browser."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=help_text,
+        **kwargs,
+    )
+
+
+class WriteOnlySecretsForm(forms.ModelForm):
+    """A model form whose ``write_only`` fields keep the stored value when left empty on edit.
+
+    Pair each with :func:`secret_field`; the value is read from the instance the form edits
+    (``clean`` runs before the form's values are copied onto it).
+    """
+
+    write_only: tuple[str, ...] = ()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk is not None:
+            for name in self.write_only:
+                if not cleaned.get(name):
+                    cleaned[name] = getattr(self.instance, name) or ""
+        return cleaned
