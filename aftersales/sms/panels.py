@@ -72,18 +72,14 @@ def chart(readings: list[tuple[Any, Decimal]], *, start: Any, end: Any) -> Chart
 
 def account_view(account: VendorAccount, *, with_subaccounts: bool = True) -> AccountView:
     now = clock.now()
-    rows = list(
-        BalanceReading.objects.filter(account=account, at__gte=now - runway.DEFAULT_WINDOW, at__lte=now).order_by("at")
-    )
-    latest = rows[-1] if rows else BalanceReading.objects.filter(account=account).order_by("-at").first()
+    start = now - timedelta(days=CHART_DAYS)
+    # One read of the chart's 30 days; the runway's window (the last 72 h) is its tail.
+    month = list(BalanceReading.objects.filter(account=account, at__gte=start, at__lte=now).order_by("at"))
+    window_start = now - runway.DEFAULT_WINDOW
+    rows = [r for r in month if r.at >= window_start]
+    latest = month[-1] if month else BalanceReading.objects.filter(account=account).order_by("-at").first()
     floor = -abs(latest.credit_limit) if latest is not None and latest.credit_limit else Decimal(0)
     result = runway.compute([(r.at, r.value) for r in rows], now=now, floor=floor)
-    start = now - timedelta(days=CHART_DAYS)
-    month = list(
-        BalanceReading.objects.filter(account=account, at__gte=start, at__lte=now)
-        .order_by("at")
-        .values_list("at", "value")
-    )
     subs = []
     if with_subaccounts:
         subs = [account_view(sub, with_subaccounts=False) for sub in account.subaccounts.order_by("name", "pk")]
@@ -94,7 +90,7 @@ def account_view(account: VendorAccount, *, with_subaccounts: bool = True) -> Ac
         runs_out=runway.runs_out_text(result) if rows else "",
         basis=result.basis if rows else "",
         subaccounts=subs,
-        chart=chart(month, start=start, end=now),
+        chart=chart([(r.at, r.value) for r in month], start=start, end=now),
     )
 
 
