@@ -204,6 +204,12 @@ TICKET_REF_PREFIX = env_str("TICKET_REF_PREFIX", "AS")
 QUEUE_PAGE_SIZE = env_int("QUEUE_PAGE_SIZE", 50)
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
 
+# --- SMS vendors (issue 6) --------------------------------------------------
+SMS_BALANCE_INTERVAL_MINUTES = env_int("SMS_BALANCE_INTERVAL_MINUTES", 15)
+SMS_BALANCE_CONCURRENCY = env_int("SMS_BALANCE_CONCURRENCY", 8)
+SMS_RUNWAY_ALERT_HOURS = env_int("SMS_RUNWAY_ALERT_HOURS", 72)
+SMS_BALANCE_NOTE_HOURS = env_int("SMS_BALANCE_NOTE_HOURS", 24)
+
 # --- Mail out (agent replies, notifications) --------------------------------
 # Without a mail server configured (the embedded demo), outgoing mail is written to files under
 # var/mail-outbox/ instead of failing and retrying against a server that is not there.

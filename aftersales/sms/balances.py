@@ -13,8 +13,11 @@ minute from the scheduler (``sms.check_balances``), each account every
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +26,7 @@ from django.db.models import Q
 from django.utils import translation
 
 from aftersales.core import clock
-from aftersales.sms.connectors.base import RetryPolicy, VendorError, VendorForbidden, mask_key
+from aftersales.sms.connectors.base import Balance, RetryPolicy, SubAccount, VendorError, VendorForbidden, mask_key
 from aftersales.sms.connectors.registry import get_connector
 from aftersales.sms.models import STATE_OK, BalanceReading, VendorAccount
 
@@ -60,37 +63,61 @@ def _connector_options(account: VendorAccount, retry_policy: RetryPolicy | None)
     return options
 
 
-def check_account(account: VendorAccount, *, retry_policy: RetryPolicy | None = None) -> int:
-    """Read ``account`` and store its readings; returns how many were stored (0 on a vendor error)."""
-    now = clock.now()
-    stored = 0
+@dataclass
+class Fetched:
+    """What one account's vendor call brought back (no database touched): a balance and
+    sub-accounts, or the error that stopped it."""
+
+    account: VendorAccount
+    at: datetime
+    balance: Balance | None = None
+    subaccounts: list[SubAccount] = field(default_factory=list)
+    new_state: dict[str, Any] | None = None
+    error: VendorError | None = None
+
+
+def fetch_account(account: VendorAccount, *, retry_policy: RetryPolicy | None = None) -> Fetched:
+    """Call the vendor for ``account`` (network only: safe in a worker thread). Never raises a VendorError."""
+    fetched = Fetched(account=account, at=clock.now())
     try:
         with get_connector(account.kind, **_connector_options(account, retry_policy)) as connector:
-            balance = connector.balance()
+            fetched.balance = connector.balance()
             try:
-                subaccounts = connector.subaccounts()
+                fetched.subaccounts = list(connector.subaccounts())
             except VendorForbidden:
                 # The Subaccounts API is opt-in at Vonage: a master account without it still has a balance.
-                subaccounts = []
-            new_state = connector.to_dict() if hasattr(connector, "to_dict") else None
+                fetched.subaccounts = []
+            fetched.new_state = connector.to_dict() if hasattr(connector, "to_dict") else None
     except VendorError as error:
-        logger.info("balance check of %s failed: %s %s", mask_key(account.api_key), error.code, error.detail)
+        fetched.error = error
+    return fetched
+
+
+def store_fetched(fetched: Fetched) -> list[VendorAccount]:
+    """Store what ``fetch_account`` brought back in one transaction; returns the accounts that got
+    a reading (the master first, then its linked sub-accounts), none after a vendor error."""
+    account, now, error = fetched.account, fetched.at, fetched.error
+    if error is not None or fetched.balance is None:
+        code = error.code if error is not None else "error"
+        logger.info("balance check of %s failed: %s %s", mask_key(account.api_key), code,
+                    error.detail if error is not None else "")
         with translation.override(settings.LANGUAGE_CODE):
-            message = str(error.message)
-        account.state = error.code
+            message = str(error.message) if error is not None else ""
+        account.state = code
         account.state_message = message
         account.last_checked_at = now
         account.next_check_at = now + interval()
         account.save(update_fields=["state", "state_message", "last_checked_at", "next_check_at"])
-        return 0
-    keys = [sub.api_key for sub in subaccounts]
+        return []
+    balance = fetched.balance
+    keys = [sub.api_key for sub in fetched.subaccounts]
     linked = {sub.api_key: sub for sub in VendorAccount.objects.filter(parent=account, api_key__in=keys)}
+    read = [account]
     with transaction.atomic():
         BalanceReading.objects.create(
             account=account, at=now, value=balance.value, currency=balance.currency, shared=False
         )
-        stored += 1
-        for sub in subaccounts:
+        for sub in fetched.subaccounts:
             row = linked.get(sub.api_key)
             if row is None:
                 continue
@@ -104,17 +131,22 @@ def check_account(account: VendorAccount, *, retry_policy: RetryPolicy | None = 
             )
             row.state, row.state_message, row.last_checked_at = STATE_OK, "", now
             row.save(update_fields=["state", "state_message", "last_checked_at"])
-            stored += 1
+            read.append(row)
         account.state = STATE_OK
         account.state_message = ""
         account.last_checked_at = now
         account.next_check_at = now + interval()
         fields = ["state", "state_message", "last_checked_at", "next_check_at"]
-        if new_state is not None:
-            account.options = {**(account.options or {}), "state": new_state}
+        if fetched.new_state is not None:
+            account.options = {**(account.options or {}), "state": fetched.new_state}
             fields.append("options")
         account.save(update_fields=fields)
-    return stored
+    return read
+
+
+def check_account(account: VendorAccount, *, retry_policy: RetryPolicy | None = None) -> int:
+    """Read ``account`` and store its readings; returns how many were stored (0 on a vendor error)."""
+    return len(store_fetched(fetch_account(account, retry_policy=retry_policy)))
 
 
 def due_accounts() -> Any:
@@ -125,11 +157,57 @@ def due_accounts() -> Any:
     )
 
 
-def check_due(*, retry_policy: RetryPolicy | None = None) -> CheckReport:
+def concurrency() -> int:
+    return max(1, int(getattr(settings, "SMS_BALANCE_CONCURRENCY", 8)))
+
+
+def check_due(
+    *,
+    retry_policy: RetryPolicy | None = None,
+    workers: int | None = None,
+    after_store: Callable[[list[VendorAccount]], None] | None = None,
+    limit: int | None = None,
+) -> CheckReport:
+    """Check every due master account: the vendor calls run in a pool of ``workers`` threads
+    (``SMS_BALANCE_CONCURRENCY``, default 8: bounded, so a vendor sees at most that many requests
+    from us at once); each result is stored by this thread as it arrives, in its own transaction,
+    so a crash loses at most the accounts still in flight (they stay due and the next run reads
+    them). ``after_store`` (the balance alerts) gets the accounts that got a reading."""
     report = CheckReport()
-    for account in due_accounts().order_by("next_check_at", "pk"):
-        report.readings += check_account(account, retry_policy=retry_policy)
+    accounts = list(due_accounts().order_by("next_check_at", "pk")[:limit] if limit else
+                    due_accounts().order_by("next_check_at", "pk"))
+    if not accounts:
+        return report
+    size = min(workers or concurrency(), len(accounts))
+
+    def handle(fetched: Fetched) -> None:
+        read = store_fetched(fetched)
         report.checked += 1
-        if account.state != STATE_OK:
-            report.errors[account.name] = account.state
+        report.readings += len(read)
+        if fetched.account.state != STATE_OK:
+            report.errors[fetched.account.name] = fetched.account.state
+        if read and after_store is not None:
+            after_store(read)
+
+    if size == 1:
+        for account in accounts:
+            handle(fetch_account(account, retry_policy=retry_policy))
+        return report
+    with ThreadPoolExecutor(max_workers=size, thread_name_prefix="balance") as pool:
+        futures = [pool.submit(fetch_account, account, retry_policy=retry_policy) for account in accounts]
+        for future in as_completed(futures):
+            handle(future.result())
     return report
+
+
+def top_up_simulator(account: VendorAccount, amount: Decimal, *, api_key: str | None = None) -> Decimal:
+    """Add funds to a simulated account (the demo's "the customer paid"); returns the new balance.
+    The simulator's state lives in the account's options, so the next check reads the new balance."""
+    if account.kind != VendorAccount.Kind.SIMULATOR:
+        raise ValueError("only a simulated account can be topped up here")
+    with get_connector(account.kind, **_connector_options(account, None)) as connector:
+        new_balance: Decimal = connector.top_up(amount, api_key=api_key)  # type: ignore[attr-defined]
+        state = connector.to_dict()  # type: ignore[attr-defined]
+    account.options = {**(account.options or {}), "state": state}
+    account.save(update_fields=["options"])
+    return new_balance
