@@ -346,3 +346,42 @@ def raise_incident(*, account: VendorAccount, summary: str, actor: Any = None) -
             incident.updated_at = now
             incident.save(update_fields=["updated_at"])
     return incident
+
+
+def save_alert_settings(
+    *,
+    customer: Any,
+    actor: Any,
+    below_amount: Decimal | None,
+    runway_hours: int | None,
+    notify_customer: bool,
+    billing_contact: Any,
+    auto_resolve: bool,
+) -> BalanceAlertSettings:
+    """Set ``customer``'s balance thresholds (audited). A billing contact must be the customer's own,
+    and emailing the customer needs one with an address."""
+    from django.core.exceptions import ValidationError
+
+    if billing_contact is not None and billing_contact.customer_id != customer.pk:
+        raise ValidationError({"billing_contact": _("Pick a contact of %(customer)s.") % {"customer": customer}})
+    if notify_customer and (billing_contact is None or not billing_contact.email):
+        raise ValidationError({"billing_contact": _("To email the customer, pick a billing contact with an email address.")})
+    with transaction.atomic():
+        current, _created = BalanceAlertSettings.objects.select_for_update().get_or_create(customer=customer)
+        before = {
+            "below_amount": str(current.below_amount) if current.below_amount is not None else None,
+            "runway_hours": current.runway_hours, "notify_customer": current.notify_customer,
+            "billing_contact": current.billing_contact_id, "auto_resolve": current.auto_resolve,
+        }
+        current.below_amount = below_amount
+        current.runway_hours = runway_hours
+        current.notify_customer = notify_customer
+        current.billing_contact = billing_contact
+        current.auto_resolve = auto_resolve
+        current.save()
+        audit(actor=actor, action="sms.balance_alerts.save", obj=customer, before=before, after={
+            "below_amount": str(below_amount) if below_amount is not None else None, "runway_hours": runway_hours,
+            "notify_customer": notify_customer, "billing_contact": getattr(billing_contact, "pk", None),
+            "auto_resolve": auto_resolve,
+        })
+    return current

@@ -19,8 +19,8 @@ from aftersales.core import clock
 from aftersales.core.access import is_staff_member
 from aftersales.core.panels import Panel, register_panel
 from aftersales.customers.access import get_customer_for_user
-from aftersales.sms import runway
-from aftersales.sms.models import BalanceReading, VendorAccount
+from aftersales.sms import incidents, runway
+from aftersales.sms.models import BalanceAlertSettings, BalanceIncident, BalanceReading, VendorAccount
 from aftersales.tickets.access import get_ticket_for_user
 
 
@@ -33,6 +33,7 @@ class AccountView:
     basis: str
     subaccounts: list[AccountView]
     chart: Chart | None = None
+    incident: BalanceIncident | None = None
 
 
 CHART_DAYS = 30
@@ -91,13 +92,21 @@ def account_view(account: VendorAccount, *, with_subaccounts: bool = True) -> Ac
         basis=result.basis if rows else "",
         subaccounts=subs,
         chart=chart([(r.at, r.value) for r in month], start=start, end=now),
+        incident=account.incidents.filter(recovered_at__isnull=True).select_related("ticket").first(),
     )
 
 
 def _context(customer: Any) -> dict[str, Any]:
     # A master customer's own accounts (their sub-accounts nested); a sub-account customer's own rows.
     accounts = VendorAccount.objects.filter(customer=customer).select_related("parent").order_by("name", "pk")
-    return {"customer": customer, "accounts": [account_view(account) for account in accounts]}
+    views = [account_view(account) for account in accounts]
+    alert_settings = BalanceAlertSettings.objects.filter(customer=customer).first() if views else None
+    return {
+        "customer": customer,
+        "accounts": views,
+        "thresholds": incidents.Thresholds.for_customer(alert_settings),
+        "alert_settings": alert_settings,
+    }
 
 
 def customer_balances(request: HttpRequest, code: str) -> dict[str, Any]:
