@@ -83,6 +83,7 @@ class Result:
     contacts: int = 0
     tickets: int = 0
     solutions: int = 0  # resolved tickets marked "solved with" a shipped article
+    balance_tickets: int = 0  # proactive tickets the balance check opened
     subjects: list[str] = field(default_factory=list)
 
 
@@ -127,7 +128,21 @@ def load(*, tickets: int = DEFAULT_TICKETS, seed: int = DEFAULT_SEED, days: int 
         result.tickets = len(plans)
         result.subjects = [plan.subject for plan in plans]
         result.solutions = _mark_solutions(fake)
+        result.balance_tickets = _load_sms(fake, now)
     return result
+
+
+def _load_sms(fake: MovingClock, now: dt.datetime) -> int:
+    """The SMS business (issue 6): simulated vendor accounts with a month of balance readings, and
+    the records of each SMS part. Returns the number of balance tickets opened."""
+    from aftersales.demo import sms_balances
+
+    def set_clock(moment: dt.datetime) -> None:
+        fake.at = moment
+
+    opened = sms_balances.load(now=now, set_clock=set_clock)
+    fake.at = now
+    return opened
 
 
 def _mark_solutions(fake: MovingClock) -> int:
