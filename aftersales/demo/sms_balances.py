@@ -45,7 +45,8 @@ def load(*, now: dt.datetime, set_clock: Callable[[dt.datetime], None]) -> int:
     """Create the simulated accounts, read them every few hours over the last 30 days (through
     ``set_clock``, the demo's moving clock), then run the balance alerts at ``now``. Returns the
     number of balance tickets opened."""
-    customers = {c.code: c for c in Customer.objects.filter(code__in=[a[0] for a in ACCOUNTS] + list(SUBACCOUNTS.values()))}
+    codes = [code for code, *_rest in ACCOUNTS] + list(SUBACCOUNTS.values())
+    customers = {customer.code: customer for customer in Customer.objects.filter(code__in=codes)}
     start = now - dt.timedelta(days=HISTORY_DAYS)
     set_clock(start)
     masters = []
