@@ -76,14 +76,17 @@ class Fetched:
     error: VendorError | None = None
 
 
-def fetch_account(account: VendorAccount, *, retry_policy: RetryPolicy | None = None) -> Fetched:
-    """Call the vendor for ``account`` (network only: safe in a worker thread). Never raises a VendorError."""
+def fetch_account(
+    account: VendorAccount, *, retry_policy: RetryPolicy | None = None, list_subaccounts: bool = True
+) -> Fetched:
+    """Call the vendor for ``account`` (network only: safe in a worker thread). Never raises a VendorError.
+    ``list_subaccounts`` False skips the second request for an account with no sub-account rows."""
     fetched = Fetched(account=account, at=clock.now())
     try:
         with get_connector(account.kind, **_connector_options(account, retry_policy)) as connector:
             fetched.balance = connector.balance()
             try:
-                fetched.subaccounts = list(connector.subaccounts())
+                fetched.subaccounts = list(connector.subaccounts()) if list_subaccounts else []
             except VendorForbidden:
                 # The Subaccounts API is opt-in at Vonage: a master account without it still has a balance.
                 fetched.subaccounts = []
@@ -157,6 +160,10 @@ def due_accounts() -> Any:
     )
 
 
+# ``after_store`` gets the stored accounts in batches of about this many (fewer queries per account).
+AFTER_STORE_BATCH = 200
+
+
 def concurrency() -> int:
     return max(1, int(getattr(settings, "SMS_BALANCE_CONCURRENCY", 8)))
 
@@ -178,7 +185,15 @@ def check_due(
                     due_accounts().order_by("next_check_at", "pk"))
     if not accounts:
         return report
+    # Sub-accounts are listed only for masters that have sub-account rows to store readings for.
+    with_subs = set(
+        VendorAccount.objects.filter(parent__in=[a.pk for a in accounts]).values_list("parent_id", flat=True)
+    ) if len(accounts) <= 1000 else set(
+        VendorAccount.objects.filter(parent__isnull=False).values_list("parent_id", flat=True).distinct()
+    )
     size = min(workers or concurrency(), len(accounts))
+
+    stored: list[VendorAccount] = []
 
     def handle(fetched: Fetched) -> None:
         read = store_fetched(fetched)
@@ -186,17 +201,26 @@ def check_due(
         report.readings += len(read)
         if fetched.account.state != STATE_OK:
             report.errors[fetched.account.name] = fetched.account.state
-        if read and after_store is not None:
-            after_store(read)
+        stored.extend(read)
+        if after_store is not None and len(stored) >= AFTER_STORE_BATCH:
+            after_store(stored[:])
+            stored.clear()
 
     if size == 1:
         for account in accounts:
-            handle(fetch_account(account, retry_policy=retry_policy))
-        return report
-    with ThreadPoolExecutor(max_workers=size, thread_name_prefix="balance") as pool:
-        futures = [pool.submit(fetch_account, account, retry_policy=retry_policy) for account in accounts]
-        for future in as_completed(futures):
-            handle(future.result())
+            handle(fetch_account(account, retry_policy=retry_policy, list_subaccounts=account.pk in with_subs))
+    else:
+        with ThreadPoolExecutor(max_workers=size, thread_name_prefix="balance") as pool:
+            futures = [
+                pool.submit(
+                    fetch_account, account, retry_policy=retry_policy, list_subaccounts=account.pk in with_subs
+                )
+                for account in accounts
+            ]
+            for future in as_completed(futures):
+                handle(future.result())
+    if after_store is not None and stored:
+        after_store(stored)
     return report
 
 

@@ -103,6 +103,11 @@ def assess(account: VendorAccount, *, thresholds: Thresholds, now: datetime) -> 
     rows = list(
         BalanceReading.objects.filter(account=account, at__gte=now - runway.DEFAULT_WINDOW, at__lte=now).order_by("at")
     )
+    return assess_readings(rows, thresholds=thresholds, now=now)
+
+
+def assess_readings(rows: list[BalanceReading], *, thresholds: Thresholds, now: datetime) -> Assessment | None:
+    """``assess`` on readings already read (oldest first, inside the runway window)."""
     if not rows:
         return None
     latest = rows[-1]
@@ -313,10 +318,39 @@ def evaluate_account(account: VendorAccount, *, now: datetime | None = None) -> 
 
 
 def evaluate_accounts(accounts: list[VendorAccount]) -> None:
-    """``balances.check_due``'s ``after_store`` hook: one account's failure never stops the others."""
+    """``balances.check_due``'s ``after_store`` hook, for a batch of freshly read accounts.
+
+    Three queries for the whole batch (the window's readings, the customers' settings, the open
+    incidents) find the accounts with something to do: low, or with an open incident. Only those go
+    through ``evaluate_account`` (which locks and writes); one account's failure never stops the others.
+    """
+    if not accounts:
+        return
+    now = clock.now()
+    ids = [account.pk for account in accounts]
+    readings: dict[int, list[BalanceReading]] = {pk: [] for pk in ids}
+    for reading in BalanceReading.objects.filter(
+        account_id__in=ids, at__gte=now - runway.DEFAULT_WINDOW, at__lte=now
+    ).order_by("account_id", "at"):
+        readings[reading.account_id].append(reading)
+    alert_settings = {
+        row.customer_id: row
+        for row in BalanceAlertSettings.objects.filter(customer_id__in={a.customer_id for a in accounts})
+    }
+    open_incidents = set(
+        BalanceIncident.objects.filter(account_id__in=ids, recovered_at__isnull=True)
+        .values_list("account_id", flat=True)
+    )
     for account in accounts:
+        rows = readings[account.pk]
+        if not rows or rows[-1].shared:
+            continue
+        thresholds = Thresholds.for_customer(alert_settings.get(account.customer_id))
+        assessment = assess_readings(rows, thresholds=thresholds, now=now)
+        if assessment is None or (assessment.reason is None and account.pk not in open_incidents):
+            continue
         try:
-            evaluate_account(account)
+            evaluate_account(account, now=now)
         except Exception:
             logger.exception("balance alert for account %s failed", account.pk)
 
@@ -365,7 +399,9 @@ def save_alert_settings(
     if billing_contact is not None and billing_contact.customer_id != customer.pk:
         raise ValidationError({"billing_contact": _("Pick a contact of %(customer)s.") % {"customer": customer}})
     if notify_customer and (billing_contact is None or not billing_contact.email):
-        raise ValidationError({"billing_contact": _("To email the customer, pick a billing contact with an email address.")})
+        raise ValidationError(
+            {"billing_contact": _("To email the customer, pick a billing contact with an email address.")}
+        )
     with transaction.atomic():
         current, _created = BalanceAlertSettings.objects.select_for_update().get_or_create(customer=customer)
         before = {
