@@ -82,10 +82,24 @@ class Number:
     inbound_webhook_url: str = ""  # Vonage's moHttpUrl; empty when not set
     app_id: str = ""
     messages_callback_value: str = ""
+    # Not in Vonage's owned-numbers answer (only in its search for numbers to buy); the simulator has it.
+    monthly_cost: Decimal | None = None
+    currency: str = ""
+    messages_callback_type: str = ""
+    voice_callback_type: str = ""
+    voice_callback_value: str = ""
 
     @property
     def kind(self) -> str:
         return NUMBER_KINDS.get(self.type, "long")
+
+    @property
+    def receives_sms(self) -> bool:
+        return "SMS" in self.features
+
+
+# The name the Numbers API gives it.
+OwnedNumber = Number
 
 
 # --- Errors ------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ DAY_PROFILE = (
     "0.40 0.30"
 )
 PROFILE = tuple(Decimal(x) for x in DAY_PROFILE.split())
+# A number's rent per month by vendor type, unless the number says otherwise ("monthly_cost").
+MONTHLY_COSTS = {"mobile-lvn": "0.90", "landline": "0.90", "landline-toll-free": "9.00", "short-code": "500.00"}
 
 
 def _iso(moment: datetime) -> str:
@@ -239,6 +241,8 @@ class SimulatorConnector(Connector):
                 type=n.get("type", "mobile-lvn"),
                 features=tuple(n.get("features", ())),
                 inbound_webhook_url=n.get("inbound_webhook_url", ""),
+                monthly_cost=_dec(n.get("monthly_cost", MONTHLY_COSTS.get(n.get("type", "mobile-lvn")))),
+                currency=n.get("currency", self.state["currency"]),
             )
             for n in self.state["numbers"]
         ]

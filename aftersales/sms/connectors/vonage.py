@@ -163,6 +163,9 @@ class VonageConnector(Connector):
                     inbound_webhook_url=n.mo_http_url or "",
                     app_id=n.app_id or "",
                     messages_callback_value=n.messages_callback_value or "",
+                    messages_callback_type=n.messages_callback_type or "",
+                    voice_callback_type=n.voice_callback_type or "",
+                    voice_callback_value=n.voice_callback_value or "",
                 )
                 for n in owned
             )

@@ -95,6 +95,7 @@ class Recorded:
     method: str
     path: str
     api_key: str
+    query: str = ""  # the query string minus credentials (e.g. "size=100&index=2")
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -304,7 +305,8 @@ class FakeVonage:
         url = urlsplit(handler.path)
         api_key, secret = self._credentials(handler)
         with self._lock:
-            self.requests.append(Recorded(handler.command, url.path, api_key))
+            shown = "&".join(p for p in url.query.split("&") if p and not p.startswith(("api_key=", "api_secret=")))
+            self.requests.append(Recorded(handler.command, url.path, api_key, shown))
         fault = self._take_fault(url.path)
         if fault is not None:
             if fault.delay:
@@ -385,6 +387,34 @@ class FakeVonage:
             "instance": f"fake-{path.strip('/').replace('/', '-')}",
         }
         handler.send_json(status, payload, headers)
+
+
+def numbers_of_every_type() -> list[dict[str, Any]]:
+    """One number of each kind the Numbers API lists: a UK mobile long number without ``moHttpUrl``
+    (inbound SMS go nowhere), a US toll-free number and a UK landline (voice only)."""
+    return [
+        {
+            "country": "GB",
+            "msisdn": "447700900555",
+            "type": "mobile-lvn",
+            "features": ["SMS", "VOICE"],
+        },
+        {
+            "country": "US",
+            "msisdn": "18335550101",
+            "moHttpUrl": "https://hooks.example.test/us-inbound",
+            "type": "landline-toll-free",
+            "features": ["SMS", "VOICE", "MMS"],
+            "voiceCallbackType": "tel",
+            "voiceCallbackValue": "12025550199",
+        },
+        {
+            "country": "GB",
+            "msisdn": "442079460555",
+            "type": "landline",
+            "features": ["VOICE"],
+        },
+    ]
 
 
 def uk_numbers(count: int = 2, *, webhook: str = "https://hooks.example.test/inbound") -> list[dict[str, Any]]:
