@@ -2,8 +2,9 @@
 
 ``receive`` commits the bytes as received in their own transaction before anything can go
 wrong, then processes them in a second one: parse, drop noise (recorded, never answered),
-thread onto a ticket (In-Reply-To, References, then a ``[AS-000123]`` subject token from a
-sender who belongs on that ticket), find the contact and customer, and write the message
+let another app claim it (``core.intake``: e.g. a vendor's answer on a vendor case), thread onto a
+ticket (In-Reply-To, References, then a ``[AS-000123]`` subject token from a sender who belongs on
+that ticket), find the contact and customer, and write the message
 through ``tickets.actions``. A message that cannot be processed is kept as ``failed`` with the
 reason and listed for leads on the mail problems page; nothing is dropped.
 """
@@ -25,7 +26,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, override
 
-from aftersales.core import clock, stamps
+from aftersales.core import clock, intake, stamps
 from aftersales.core.stamps import StampedCache
 from aftersales.customers.actions import save_contact
 from aftersales.customers.models import Contact, Customer
@@ -161,6 +162,20 @@ def _process(inbound: InboundEmail, parsed: ParsedEmail) -> _Outcome:
     ours = parsed.message_id and _ours(parsed.message_id)
     if ours and Message.objects.filter(external_id__in=_id_forms([parsed.message_id])).exists():
         return _Outcome(InboundState.IGNORED, gettext_noop("already on a ticket (our own message)"))
+    # Another app may take the message (e.g. sms: a vendor's answer on a vendor case), before the
+    # noise check: vendors' case systems send their updates as automatic mail.
+    claimed = intake.claim_mail(
+        intake.InboundMail(
+            sender_email=sender,
+            subject=parsed.subject,
+            text=parsed.body or parsed.text,
+            message_id=parsed.message_id,
+            inbound_id=inbound.pk,
+            automatic=parsed.noise == "auto-reply",
+        )
+    )
+    if claimed:
+        return _Outcome(InboundState.PROCESSED, claimed)
     customer, contact = _match_sender(parsed, mailbox)
     ticket, how = _find_thread(parsed, sender, customer)
     if parsed.noise:

@@ -73,6 +73,8 @@ def retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
         return redirect("mail:problems")
     if item.state == InboundState.PROCESSED and item.ticket is not None:
         messages.success(request, _("Processed: the message is on %(ref)s.") % {"ref": item.ticket.ref})
+    elif item.state == InboundState.PROCESSED:  # claimed by another app (core.intake), e.g. a vendor case
+        messages.success(request, _("Processed: %(outcome)s") % {"outcome": item.reason})
     else:
         messages.warning(
             request, _("Still %(state)s: %(reason)s") % {"state": item.get_state_display(), "reason": item.reason}
