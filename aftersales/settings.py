@@ -209,6 +209,9 @@ SMS_BALANCE_INTERVAL_MINUTES = env_int("SMS_BALANCE_INTERVAL_MINUTES", 15)
 SMS_BALANCE_CONCURRENCY = env_int("SMS_BALANCE_CONCURRENCY", 8)
 SMS_RUNWAY_ALERT_HOURS = env_int("SMS_RUNWAY_ALERT_HOURS", 72)
 SMS_BALANCE_NOTE_HOURS = env_int("SMS_BALANCE_NOTE_HOURS", 24)
+SMS_REGISTRATION_DEFAULT_DAYS = env_int("SMS_REGISTRATION_DEFAULT_DAYS", 30)
+SMS_WEBHOOK_TIMEOUT_SECONDS = env_int("SMS_WEBHOOK_TIMEOUT_SECONDS", 5)
+SMS_WEBHOOK_WORKERS = env_int("SMS_WEBHOOK_WORKERS", 8)
 
 # --- Mail out (agent replies, notifications) --------------------------------
 # Without a mail server configured (the embedded demo), outgoing mail is written to files under

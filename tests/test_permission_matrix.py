@@ -319,6 +319,117 @@ MATRIX: list[Row] = [
     # SMS balances (issue 6): the balance panel on the customer and ticket pages, staff only, read-only
     Row("core:panel", "GET", "/panels/customer/sms-balance/{code}/", PAGE),
     Row("core:panel", "GET", "/panels/ticket/sms-balance/{ref}/", PAGE),
+    Row("sms:balance_alerts", "GET", "/sms/customers/{code}/balance-alerts/", OBJECT_PAGE),
+    Row("sms:balance_alerts", "POST", "/sms/customers/{code}/balance-alerts/", OBJECT_POST, {"runway_hours": "48"}),
+    # SMS numbers (issue 6): staff read them; writers add, edit, release and sync; the panel on the customer page
+    Row("sms:numbers", "GET", "/sms/numbers/?problems=on", PAGE),
+    Row("sms:number_new", "GET", "/sms/numbers/new/?customer={code}", WRITE_PAGE),
+    Row(
+        "sms:number_new",
+        "POST",
+        "/sms/numbers/new/",
+        POST,
+        {"customer": "{customer_pk}", "msisdn": "+44 20 7946 0188", "type": "long", "features": ["SMS"],
+         "currency": "EUR", "status": "active"},
+    ),
+    Row("sms:number_edit", "GET", "/sms/numbers/{phone_number}/edit/", OBJECT_WRITE_PAGE),
+    Row(
+        "sms:number_edit",
+        "POST",
+        "/sms/numbers/{phone_number}/edit/",
+        OBJECT_POST,
+        {"customer": "{customer_pk}", "msisdn": "+442079460177", "type": "long", "features": ["SMS"],
+         "inbound_webhook_url": "https://hooks.example.test/in", "currency": "EUR", "status": "active"},
+    ),
+    Row("sms:number_release", "POST", "/sms/numbers/{phone_number}/release/", OBJECT_POST),
+    Row("sms:number_sync", "POST", "/sms/numbers/sync/{numbers_account}/", POST),
+    Row("core:panel", "GET", "/panels/customer/sms-numbers/{code}/", PAGE),
+    Row("api:list_numbers", "GET", "/api/v1/sms/numbers?problems=true", API_READ),
+    # SMS vendor cases (issue 6): every desk member reads; writers open, link, post updates and change them
+    Row("sms:case_list", "GET", "/sms/cases/", PAGE),
+    Row("sms:case_list", "GET", "/sms/cases/?status=open&vendor=vonage", PAGE),
+    Row("sms:case_new", "GET", "/sms/cases/new/?ticket={ref}", WRITE_PAGE),
+    Row("sms:case_new", "POST", "/sms/cases/new/", POST, {"vendor": "vonage", "case_number": "0555", "subject": "M"}),
+    Row("sms:case_figures", "GET", "/sms/cases/figures/", PAGE),
+    Row("sms:case_detail", "GET", "/sms/cases/{vendor_case}/", OBJECT_PAGE),
+    Row("sms:case_link", "POST", "/sms/cases/{vendor_case}/link/", OBJECT_POST, {"ref": "{other_ref}"}),
+    Row("sms:case_unlink", "POST", "/sms/cases/{vendor_case}/unlink/", OBJECT_POST, {"ref": "{case_ref}"}),
+    Row("sms:case_update", "POST", "/sms/cases/{vendor_case}/updates/", OBJECT_POST, {"body": "Vendor is on it"}),
+    Row("sms:case_response", "POST", "/sms/cases/{vendor_case}/responses/", OBJECT_POST, {"body": "Checking"}),
+    Row("sms:case_status", "POST", "/sms/cases/{vendor_case}/status/", OBJECT_POST, {"status": "resolved"}),
+    Row("sms:case_note", "POST", "/sms/cases/{vendor_case}/notes/", OBJECT_POST, {"kind": "note", "body": "Noted"}),
+    Row("core:panel", "GET", "/panels/ticket/sms-vendor-cases/{ref}/", PAGE),
+    Row("api:list_vendor_cases", "GET", "/api/v1/sms/cases?status=open", API_READ),
+    Row("api:get_vendor_case", "GET", "/api/v1/sms/cases/{vendor_case}", API_READ),
+    Row("api:create_vendor_case", "POST", "/api/v1/sms/cases", API_WRITE, {"case_number": "0556", "subject": "API"}),
+    Row(
+        "api:link_vendor_case_ticket",
+        "POST",
+        "/api/v1/sms/cases/{vendor_case}/tickets",
+        API_WRITE,
+        {"ref": "{other_ref}"},
+    ),
+    Row("api:post_vendor_case_update", "POST", "/api/v1/sms/cases/{vendor_case}/updates", API_WRITE, {"body": "News"}),
+    # SMS sender-ID registrations (issue 6): every desk member reads (dashboard, page, documents, lead times,
+    # the customer panel); writers create and change registrations; leads and admins set expected lead times
+    Row("sms:registrations", "GET", "/sms/registrations/", PAGE),
+    Row("sms:registrations", "GET", "/sms/registrations/?overdue=1&status=open&country=AE", PAGE),
+    Row("sms:registration_new", "GET", "/sms/registrations/new/?customer={code}", WRITE_PAGE),
+    Row(
+        "sms:registration_new",
+        "POST",
+        "/sms/registrations/new/",
+        POST,
+        {"customer": "{registration_customer}", "country": "GB", "type": "alphanumeric", "sender_id": "MATRIX"},
+    ),
+    Row("sms:registration_detail", "GET", "/sms/registrations/{registration}/", OBJECT_PAGE),
+    Row(
+        "sms:registration_transition",
+        "POST",
+        "/sms/registrations/{registration}/move/",
+        OBJECT_POST,
+        {"to_status": "submitted"},
+    ),
+    Row("sms:registration_owner", "POST", "/sms/registrations/{registration}/owner/", OBJECT_POST, {"owner": ""}),
+    Row(
+        "sms:registration_vendor_reference",
+        "POST",
+        "/sms/registrations/{registration}/vendor-reference/",
+        OBJECT_POST,
+        {"vendor_reference": "GSID-1"},
+    ),
+    Row("sms:registration_document_add", "POST", "/sms/registrations/{registration}/documents/", OBJECT_POST),
+    Row(
+        "sms:registration_document",
+        "GET",
+        "/sms/registrations/{registration}/documents/{registration_document}/",
+        OBJECT_PAGE,
+    ),
+    Row("sms:lead_times", "GET", "/sms/lead-times/", PAGE),
+    Row(
+        "sms:lead_times",
+        "POST",
+        "/sms/lead-times/",
+        LEAD_POST,
+        {"country": "AE", "type": "alphanumeric", "expected_days": "20"},
+    ),
+    Row("core:panel", "GET", "/panels/customer/sms-registrations/{code}/", PAGE),
+    Row("api:list_sender_registrations", "GET", "/api/v1/sms/registrations?overdue=true", API_READ),
+    Row("api:get_sender_registration", "GET", "/api/v1/sms/registrations/{registration}", API_READ),
+    Row(
+        "api:create_sender_registration",
+        "POST",
+        "/api/v1/sms/registrations",
+        API_WRITE,
+        {"customer": "{code}", "country": "GB", "sender_id": "MATRIX", "type": "alphanumeric"},
+    ),
+    Row(
+        "api:transition_sender_registration",
+        "POST",
+        "/api/v1/sms/registrations/{registration}/transition",
+        API_WRITE,
+        {"to_status": "submitted"},
+    ),
     # customer portal (issue 4): contacts only; a ticket outside a contact's accounts is a 404
     Row("portal:login", "GET", "/portal/", portal(anonymous=200, others=200, contact_master=302, contact_sub=302)),
     Row(
@@ -414,6 +525,47 @@ def world(personas: Any) -> dict[str, Any]:
         **_mail_world(),
         **_outbound_world(personas),
         **_knowledge_world(personas),
+        **_registrations_world(personas),
+        **_numbers_world(personas),
+        **_cases_world(personas),
+    }
+
+
+def _cases_world(personas: Any) -> dict[str, Any]:
+    from aftersales.sms.cases import open_case
+
+    ticket = make_ticket("Waiting on Vonage", customer=personas.customer)
+    case = open_case(vendor="vonage", case_number="0554", subject="Matrix case", actor=personas.agent, tickets=[ticket])
+    return {"vendor_case": case.pk, "case_ref": ticket.ref}
+
+
+def _numbers_world(personas: Any) -> dict[str, Any]:
+    from aftersales.sms.models import VendorAccount
+    from aftersales.sms.numbers import add_number
+
+    number = add_number(actor=personas.agent, customer=personas.customer, msisdn="+442079460177")
+    account = VendorAccount.objects.create(
+        customer=personas.customer, name="Matrix simulator", kind="simulator", api_key="SIMMATRIX",
+        options={"subaccounts": [], "numbers": [{"country": "GB", "msisdn": "447700900177", "type": "mobile-lvn",
+                                                 "features": ["SMS"]}]},
+    )
+    return {"phone_number": number.pk, "numbers_account": account.pk, "customer_pk": personas.customer.pk}
+
+
+def _registrations_world(personas: Any) -> dict[str, Any]:
+    from aftersales.sms.registrations import attach_document, create_registration
+
+    registration = create_registration(
+        customer=personas.customer, country="AE", sender_id="STARRIVER", type="alphanumeric",
+        owner=personas.agent, actor=personas.agent,
+    )
+    document = attach_document(
+        registration=registration, upload=SimpleUploadedFile("licence.pdf", b"%PDF-1.4\n%%EOF\n"), actor=personas.agent
+    )
+    return {
+        "registration": registration.pk,
+        "registration_document": document.pk,
+        "registration_customer": personas.customer.pk,
     }
 
 

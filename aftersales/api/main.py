@@ -24,7 +24,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from aftersales.api.auth import SessionAuth, TokenAuth
-from aftersales.api.routers import customers, search, sla, sms, tickets
+from aftersales.api.routers import customers, search, sla, sms, sms_cases, sms_numbers, sms_registrations, tickets
 from aftersales.tickets.actions import TicketActionError
 
 DESCRIPTION = """
@@ -116,6 +116,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/sla", sla.router, tags=["sla"])
     api.add_router("/search", search.router, tags=["search"])
     api.add_router("/sms", sms.router, tags=["sms"])
+    api.add_router("/sms/registrations", sms_registrations.router, tags=["sms"])
+    api.add_router("/sms/numbers", sms_numbers.router, tags=["sms"])
+    api.add_router("/sms/cases", sms_cases.router, tags=["sms"])
     return api
 
 

@@ -128,19 +128,27 @@ def load(*, tickets: int = DEFAULT_TICKETS, seed: int = DEFAULT_SEED, days: int 
         result.tickets = len(plans)
         result.subjects = [plan.subject for plan in plans]
         result.solutions = _mark_solutions(fake)
-        result.balance_tickets = _load_sms(fake, now)
+        result.balance_tickets = _load_sms(fake, now, users, {customer.code: customer for customer, _seed in customers})
     return result
 
 
-def _load_sms(fake: MovingClock, now: dt.datetime) -> int:
-    """The SMS business (issue 6): simulated vendor accounts with a month of balance readings, and
-    the records of each SMS part. Returns the number of balance tickets opened."""
-    from aftersales.demo import sms_balances
+def _load_sms(fake: MovingClock, now: dt.datetime, users: dict[str, User], customers: dict[str, Customer]) -> int:
+    """The SMS business (issue 6): simulated vendor accounts with a month of balance readings, the
+    numbers customers hold, sender-ID registrations and vendor cases. Returns the number of balance
+    tickets opened."""
+    from aftersales.demo import sms_balances, sms_cases, sms_numbers, sms_registrations
 
     def set_clock(moment: dt.datetime) -> None:
         fake.at = moment
 
     opened = sms_balances.load(now=now, set_clock=set_clock)
+    fake.at = now
+    with transaction.atomic():
+        sms_numbers.load(now=now, users=users, customers=customers)
+    with transaction.atomic():
+        sms_registrations.load(now=now, users=users, customers=customers, set_clock=set_clock)
+    with transaction.atomic():
+        sms_cases.load(now=now, users=users, customers=customers, set_clock=set_clock)
     fake.at = now
     return opened
 

@@ -25,17 +25,19 @@ STEP = dt.timedelta(hours=4)
 # code, account name, API key, simulator options (balances in EUR, burn in EUR per hour on average)
 ACCOUNTS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("starriver", "Starriver main", "SIMSTARRIVER", {
-        "seed": 11, "master_balance": "2400", "burn_per_hour": "1.6",
+        "seed": 11, "numbers": [], "master_balance": "2400", "burn_per_hour": "1.6",
         "subaccounts": [
             {"api_key": "SIMSTARSUB1", "name": "Starriver marketing", "balance": None, "burn_per_hour": "0.8"},
             {"api_key": "SIMSTARSUB2", "name": "Starriver OTP", "balance": "900", "credit_limit": 0,
              "burn_per_hour": "0.6"},
         ],
     }),
-    ("bluewave", "Bluewave main", "SIMBLUEWAVE", {"seed": 12, "master_balance": "5200",
+    ("bluewave", "Bluewave main", "SIMBLUEWAVE", {"seed": 12, "numbers": [], "master_balance": "5200",
                                                            "burn_per_hour": "3.5", "credit_limit": 500}),
-    ("suda", "Suda Logistics main", "SIMSUDA", {"seed": 13, "master_balance": "330", "burn_per_hour": "1.1"}),
-    ("kaito-pay", "Kaito Pay main", "SIMKAITO", {"seed": 14, "master_balance": "1500", "burn_per_hour": "0.5"}),
+    ("suda", "Suda Logistics main", "SIMSUDA", {"seed": 13, "numbers": [], "master_balance": "330",
+                                                 "burn_per_hour": "1.1"}),
+    ("kaito-pay", "Kaito Pay main", "SIMKAITO", {"seed": 14, "numbers": [], "master_balance": "1500",
+                                                  "burn_per_hour": "0.5"}),
 ]
 SUBACCOUNTS = {"SIMSTARSUB1": "starriver-sub1", "SIMSTARSUB2": "starriver-sub2"}
 TOP_UPS = [("SIMSUDA", 15, Decimal(300)), ("SIMSUDA", 2, Decimal(20))]  # key, days before now, amount: not enough

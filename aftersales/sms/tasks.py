@@ -32,3 +32,31 @@ def remind_overdue_registrations() -> int:
 
 
 register_job("sms.remind_overdue_registrations", every=dt.timedelta(hours=1), task=remind_overdue_registrations)
+
+
+@task()
+def sync_numbers() -> dict[str, Any]:
+    """Daily (03:00 UTC): bring every vendor account's numbers in line with the vendor (``sms.numbers``)."""
+    from aftersales.sms.numbers import sync_all
+
+    results = sync_all()
+    return {
+        "accounts": len(results),
+        "errors": {r.account.name: r.error_code for r in results if not r.ok},
+        "created": sum(len(r.created) for r in results),
+        "released": sum(len(r.released) for r in results),
+    }
+
+
+register_job("sms.sync_numbers", every=dt.timedelta(days=1), offset=dt.timedelta(hours=3), task=sync_numbers)
+
+
+@task()
+def check_number_webhooks() -> dict[str, Any]:
+    """Hourly: flag numbers whose inbound webhook is missing or does not answer (``sms.webhookcheck``)."""
+    from aftersales.sms.webhookcheck import check_webhooks
+
+    return check_webhooks().as_dict()
+
+
+register_job("sms.check_number_webhooks", every=dt.timedelta(hours=1), task=check_number_webhooks)

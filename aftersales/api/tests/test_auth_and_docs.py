@@ -19,6 +19,10 @@ OPERATIONS = [
     ("post", "/tickets/{ref}/notes"), ("post", "/tickets/{ref}/assign"), ("post", "/tickets/{ref}/status"),
     ("get", "/sla/calendars"), ("get", "/sla/calendars/{calendar_id}/workdays"),
     ("get", "/search?q=otp"), ("post", "/sms/template-check"),
+    ("get", "/sms/registrations"), ("post", "/sms/registrations"), ("get", "/sms/registrations/{registration_id}"),
+    ("post", "/sms/registrations/{registration_id}/transition"), ("get", "/sms/numbers"),
+    ("get", "/sms/cases"), ("post", "/sms/cases"), ("get", "/sms/cases/{case_id}"),
+    ("post", "/sms/cases/{case_id}/tickets"), ("post", "/sms/cases/{case_id}/updates"),
 ]
 
 
@@ -28,7 +32,32 @@ def _call(api, method, path, ref):
         from aftersales.sla.models import Calendar
 
         path = path.replace("{calendar_id}", str(Calendar.get_default().pk)) + "?start=2026-01-01&end=2026-01-31"
+    if "{registration_id}" in path or "{case_id}" in path:
+        path = path.replace("{registration_id}", str(_registration().pk)).replace("{case_id}", str(_case().pk))
     return getattr(api, method)(path) if method == "get" else getattr(api, method)(path, {})
+
+
+def _registration():
+    from aftersales.core import clock
+    from aftersales.customers.models import Customer
+    from aftersales.sms.models import SenderIdRegistration
+
+    now = clock.now()
+    return SenderIdRegistration.objects.create(
+        customer=Customer.objects.get(code="starriver"), country="AE", sender_id="STARRIVER", type="alphanumeric",
+        created_at=now, updated_at=now,
+    )
+
+
+def _case():
+    from aftersales.core import clock
+    from aftersales.sms.models import VendorCase
+
+    now = clock.now()
+    return VendorCase.objects.get_or_create(
+        vendor="vonage", case_number="04812345",
+        defaults={"subject": "Route to Vietnam", "opened_at": now, "created_at": now, "updated_at": now},
+    )[0]
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)

@@ -51,7 +51,8 @@ def test_a_runway_under_three_days_opens_one_proactive_ticket_with_the_forecast(
         check(traveller, 0.25)
         [ticket] = balance_tickets()
         assert ticket.customer == personas.customer and ticket.owner == personas.agent
-        assert ticket.channel == "monitoring" and ticket.category is not None and ticket.category.code == "billing-balance"
+        assert ticket.channel == "monitoring"
+        assert ticket.category is not None and ticket.category.code == "billing-balance"
         assert "runs out in about" in ticket.subject and "Starriver main" in ticket.subject
         assert "based on 2 readings" in ticket.description
         assert "a runway under 72 hours" in ticket.description
@@ -118,7 +119,7 @@ def test_the_billing_contact_who_opted_in_is_told_in_their_language(personas):
         assert ticket.contact == billing and ticket.status == Status.WAITING_CUSTOMER
         reply = Message.objects.get(ticket=ticket, kind=MessageKind.OUTBOUND)
         assert "Starriver main" in reply.body and "余额" in reply.body  # written in Chinese
-        assert reply.outbound_email.to_address == "billing@starriver.example"  # type: ignore[attr-defined]
+        assert reply.outbound_email.to == "billing@starriver.example"  # type: ignore[attr-defined]
         assert BalanceIncident.objects.get().customer_notified_at == T0 + timedelta(hours=1)
 
 
