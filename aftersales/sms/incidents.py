@@ -233,7 +233,9 @@ def _open_incident(
     if ticket.contact is not None and ticket.contact.email:
         with translation.override(ticket.contact.language or settings.LANGUAGE_CODE):
             body = customer_message(account, assessment)
-        tickets.record_reply(ticket=ticket, body=body, actor=None, channel=Channel.EMAIL, status=Status.WAITING_CUSTOMER)
+        tickets.record_reply(
+            ticket=ticket, body=body, actor=None, channel=Channel.EMAIL, status=Status.WAITING_CUSTOMER
+        )
         incident.customer_notified_at = now
         incident.save(update_fields=["customer_notified_at"])
     audit(actor=None, action="sms.balance_incident.open", obj=incident,
