@@ -23,6 +23,19 @@ UtcDatetime = Annotated[
 ]
 
 
+def user_ref(user: Any) -> dict[str, str] | None:
+    """A user as the API shows one (``UserRef``): username and display name; None for nobody."""
+    if user is None:
+        return None
+    profile = getattr(user, "agent_profile", None)
+    return {"username": user.get_username(), "name": profile.display_name if profile else user.get_username()}
+
+
+class UserRef(Schema):
+    username: str
+    name: str
+
+
 class ErrorOut(Schema):
     """Every error answer: one human-readable sentence."""
 

@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aftersales.api.auth import caller
-from aftersales.api.schemas import ERRORS, PageParams, UtcDatetime, page_of
+from aftersales.api.schemas import ERRORS, PageParams, UserRef, UtcDatetime, page_of, user_ref
 from aftersales.core.access import require_write
 from aftersales.sms import case_queries as queries
 from aftersales.sms import cases
@@ -26,18 +26,6 @@ from aftersales.tickets.models import Status as TicketStatus
 from aftersales.tickets.models import Ticket
 
 router = Router()
-
-
-def _user_ref(user: Any) -> dict[str, str] | None:
-    if user is None:
-        return None
-    profile = getattr(user, "agent_profile", None)
-    return {"username": user.get_username(), "name": profile.display_name if profile else user.get_username()}
-
-
-class UserRef(Schema):
-    username: str
-    name: str
 
 
 class LinkedTicketOut(Schema):
@@ -67,7 +55,7 @@ class CaseOut(Schema):
 
     @staticmethod
     def resolve_owner(obj: VendorCase) -> dict[str, str] | None:
-        return _user_ref(obj.owner)
+        return user_ref(obj.owner)
 
     @staticmethod
     def resolve_vendor_account(obj: VendorCase) -> int | None:
@@ -100,7 +88,7 @@ class NoteOut(Schema):
 
     @staticmethod
     def resolve_author(obj: VendorCaseNote) -> dict[str, str] | None:
-        return _user_ref(obj.author)
+        return user_ref(obj.author)
 
 
 class CaseDetail(CaseOut):

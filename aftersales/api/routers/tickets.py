@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.api.auth import caller
-from aftersales.api.schemas import ERRORS, PageParams, UtcDatetime, page_of
+from aftersales.api.schemas import ERRORS, PageParams, UserRef, UtcDatetime, page_of, user_ref
 from aftersales.core.access import require_write
 from aftersales.customers.access import customers_visible_to
 from aftersales.customers.models import Contact
@@ -38,18 +38,6 @@ router = Router()
 
 
 # --- Schemas ---------------------------------------------------------------------------------
-def _user_ref(user: Any) -> dict[str, str] | None:
-    if user is None:
-        return None
-    profile = getattr(user, "agent_profile", None)
-    return {"username": user.get_username(), "name": profile.display_name if profile else user.get_username()}
-
-
-class UserRef(Schema):
-    username: str
-    name: str
-
-
 class CustomerRef(Schema):
     code: str
     name: str
@@ -88,7 +76,7 @@ class TicketOut(Schema):
 
     @staticmethod
     def resolve_owner(obj: Ticket) -> dict[str, str] | None:
-        return _user_ref(obj.owner)
+        return user_ref(obj.owner)
 
     @staticmethod
     def resolve_team(obj: Ticket) -> str | None:
@@ -149,7 +137,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: TicketEvent) -> dict[str, str] | None:
-        return _user_ref(obj.actor)
+        return user_ref(obj.actor)
 
 
 class TicketDetail(TicketOut):
