@@ -6,6 +6,7 @@ Every staff member reads; writers change registrations; leads and admins set exp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -185,77 +186,79 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, actions.get_registration_for_user(request.user, pk))
 
 
+def _apply(
+    request: HttpRequest,
+    registration: SenderIdRegistration,
+    form: Any,
+    form_key: str,
+    run: Callable[[dict[str, Any]], str],
+    *,
+    default_field: str | None = None,
+) -> HttpResponse:
+    """The detail page's forms: a valid form runs its action (which returns the success message) and
+    goes back to the page; a refused one shows the page again with the errors next to the fields."""
+    if form.is_valid():
+        try:
+            message = run(form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc, default_field=default_field)
+        else:
+            messages.success(request, message)
+            return redirect("sms:registration_detail", pk=registration.pk)
+    return _detail(request, registration, status=400, **{form_key: form})
+
+
 @login_required
 @require_POST
 def registration_transition(request: HttpRequest, pk: int) -> HttpResponse:
     registration = actions.get_registration_for_user(request.user, pk, write=True)
-    form = TransitionForm(request.POST)
-    if form.is_valid():
-        to_status = form.cleaned_data["to_status"]
-        try:
-            actions.transition_registration(
-                registration=registration, to_status=to_status, note=form.cleaned_data["note"], actor=request.user
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(
-                request, _("The registration is now “%(status)s”.") % {"status": RegistrationStatus(to_status).label}
-            )
-            return redirect("sms:registration_detail", pk=registration.pk)
-    return _detail(request, registration, status=400, transition_form=form)
+
+    def run(data: dict[str, Any]) -> str:
+        to_status = data["to_status"]
+        actions.transition_registration(
+            registration=registration, to_status=to_status, note=data["note"], actor=request.user
+        )
+        return _("The registration is now “%(status)s”.") % {"status": RegistrationStatus(to_status).label}
+
+    return _apply(request, registration, TransitionForm(request.POST), "transition_form", run)
 
 
 @login_required
 @require_POST
 def registration_owner(request: HttpRequest, pk: int) -> HttpResponse:
     registration = actions.get_registration_for_user(request.user, pk, write=True)
-    form = OwnerForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.assign_registration(registration=registration, owner=form.cleaned_data["owner"], actor=request.user)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("Owner saved."))
-            return redirect("sms:registration_detail", pk=registration.pk)
-    return _detail(request, registration, status=400, owner_form=form)
+
+    def run(data: dict[str, Any]) -> str:
+        actions.assign_registration(registration=registration, owner=data["owner"], actor=request.user)
+        return _("Owner saved.")
+
+    return _apply(request, registration, OwnerForm(request.POST), "owner_form", run)
 
 
 @login_required
 @require_POST
 def registration_vendor_reference(request: HttpRequest, pk: int) -> HttpResponse:
     registration = actions.get_registration_for_user(request.user, pk, write=True)
-    form = VendorReferenceForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.set_vendor_reference(
-                registration=registration, reference=form.cleaned_data["vendor_reference"], actor=request.user
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("Vendor's reference saved."))
-            return redirect("sms:registration_detail", pk=registration.pk)
-    return _detail(request, registration, status=400, reference_form=form)
+
+    def run(data: dict[str, Any]) -> str:
+        actions.set_vendor_reference(registration=registration, reference=data["vendor_reference"], actor=request.user)
+        return _("Vendor's reference saved.")
+
+    return _apply(request, registration, VendorReferenceForm(request.POST), "reference_form", run)
 
 
 @login_required
 @require_POST
 def registration_document_add(request: HttpRequest, pk: int) -> HttpResponse:
     registration = actions.get_registration_for_user(request.user, pk, write=True)
-    form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            document = actions.attach_document(
-                registration=registration, upload=form.cleaned_data["file"], actor=request.user
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc, default_field="file")
-        else:
-            messages.success(request, _("“%(name)s” attached.") % {"name": document.name})
-            return redirect("sms:registration_detail", pk=registration.pk)
-    return _detail(request, registration, status=400, document_form=form)
+
+    def run(data: dict[str, Any]) -> str:
+        document = actions.attach_document(registration=registration, upload=data["file"], actor=request.user)
+        return _("“%(name)s” attached.") % {"name": document.name}
+
+    return _apply(
+        request, registration, DocumentForm(request.POST, request.FILES), "document_form", run, default_field="file"
+    )
 
 
 @login_required
