@@ -62,6 +62,7 @@ def _run(accounts: int, *, workers: int, masters_every: int, faults: float, keep
     from aftersales.sms.connectors.base import RetryPolicy
     from aftersales.sms.models import BalanceReading, VendorAccount
     from aftersales.sms.tests.fakevonage import FakeSubaccount, FakeVonage
+    from bench.bench_balance_sweep import spread_faults
 
     with FakeVonage() as server:
         previous = {name: os.environ.get(name) for name in server.environ()}
@@ -98,12 +99,7 @@ def _run(accounts: int, *, workers: int, masters_every: int, faults: float, keep
                 expected[f"{master.api_key}s1"] = expected_balance(n)
                 expected[f"{master.api_key}s2"] = Decimal("12.5")
             VendorAccount.objects.bulk_create(sub_rows)
-            requests_expected = accounts + len(subs)
-            faulty = int(requests_expected * faults / 100)
-            if faulty:
-                every = max(1, round(200 / faults))
-                server.fail(500, times=faulty // 2, every=every)
-                server.fail(429, times=faulty - faulty // 2, retry_after=0, every=every - 1)
+            faulty = spread_faults(server, accounts + len(subs), faults)
 
             started = time.perf_counter()
             with CaptureQueriesContext(connection) as queries:

@@ -26,6 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import django
 
@@ -36,6 +37,17 @@ class Outcome:
     seconds: float
     code: str  # "ok" or the VendorError code
     balance: Decimal | None
+
+
+def spread_faults(server: Any, requests: int, percent: float) -> int:
+    """Make ``percent`` of about ``requests`` requests fail first, spread over the run: every n-th
+    request, alternately a 500 and a 429 (``Retry-After: 0``). Returns how many faults were set."""
+    faulty = int(requests * percent / 100)
+    if faulty:
+        every = max(1, round(200 / percent))
+        server.fail(500, times=faulty // 2, every=every)
+        server.fail(429, times=faulty - faulty // 2, retry_after=0, every=every - 1)
+    return faulty
 
 
 def run(accounts: int = 5000, *, workers: int = 16, masters_every: int = 10, faults: float = 1.0) -> dict:
@@ -72,12 +84,7 @@ def _run(accounts: int, *, workers: int, masters_every: int, faults: float) -> d
                     ]
                 server.add_account(key, secret, balance=Decimal(n % 997) + Decimal("0.125"), subaccounts=subs)
                 credentials.append((key, secret, bool(subs)))
-            requests_expected = accounts + sum(1 for c in credentials if c[2])
-            faulty = int(requests_expected * faults / 100)
-            if faulty:  # spread over the run: every n-th request, alternately a 500 and a 429
-                every = max(1, round(200 / faults))
-                server.fail(500, times=faulty // 2, every=every)
-                server.fail(429, times=faulty - faulty // 2, retry_after=0, every=every - 1)
+            faulty = spread_faults(server, accounts + sum(1 for c in credentials if c[2]), faults)
 
             def sweep_one(entry: tuple[str, str, bool]) -> Outcome:
                 key, secret, is_master = entry
