@@ -124,6 +124,12 @@ def assess_readings(rows: list[BalanceReading], *, thresholds: Thresholds, now: 
 
 
 # --- Texts (rendered in the reader's language) ----------------------------------------------
+def desk_language(customer: Any) -> str:
+    """The ticket and its notes are written in the customer's language, like the tickets the
+    customer writes themselves (the agents who look after a customer read its language)."""
+    return getattr(customer, "language", "") or settings.LANGUAGE_CODE
+
+
 def _money(value: Decimal, currency: str) -> str:
     return f"{number_format(value, 2, use_l10n=True, force_grouping=True)} {currency}"
 
@@ -205,7 +211,7 @@ def _open_incident(
     contact = None
     if alert_settings is not None and alert_settings.notify_customer and alert_settings.billing_contact:
         contact = alert_settings.billing_contact
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(desk_language(customer)):
         subject, description = ticket_subject(account, assessment), ticket_description(account, assessment)
     ticket = tickets.open_ticket(
         subject=subject,
@@ -247,7 +253,7 @@ def _update_incident(*, incident: BalanceIncident, assessment: Assessment, now: 
     ran_out_now = assessment.run_out and incident.last_value is not None and incident.last_value > 0
     fields = ["last_value", "last_runway_hours"]
     if ran_out_now or now - incident.updated_at >= note_every():
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(desk_language(incident.account.customer)):
             note = _update_note(incident.account, assessment)
         tickets.add_note(ticket=incident.ticket, body=note, actor=None)
         incident.updated_at = now
@@ -263,7 +269,7 @@ def _update_incident(*, incident: BalanceIncident, assessment: Assessment, now: 
 def _recover(
     *, incident: BalanceIncident, assessment: Assessment, alert_settings: BalanceAlertSettings | None, now: datetime
 ) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(desk_language(incident.account.customer)):
         note = _recovery_note(incident.account, assessment)
     tickets.add_note(ticket=incident.ticket, body=note, actor=None)
     incident.recovered_at = now

@@ -25,7 +25,8 @@ NO_WAIT = RetryPolicy(attempts=2, backoff=0.01, sleep=lambda seconds: None)
 def burning_account(personas, *, balance: str = "100", burn: str = "2", subaccounts=None) -> VendorAccount:
     """A simulated master account spending ``burn`` EUR an hour on average (the day profile shapes it)."""
     personas.customer.account_manager = personas.agent
-    personas.customer.save(update_fields=["account_manager"])
+    personas.customer.language = "en"  # the ticket is written in the customer's language
+    personas.customer.save(update_fields=["account_manager", "language"])
     return VendorAccount.objects.create(
         customer=personas.customer, name="Starriver main", kind="simulator", api_key="SIMBURN",
         options={"seed": 3, "master_balance": balance, "burn_per_hour": burn, "subaccounts": subaccounts or []},
@@ -70,6 +71,18 @@ def test_a_runway_under_three_days_opens_one_proactive_ticket_with_the_forecast(
         assert notes.count() == 1 and "Balance update for Starriver main" in notes.get().body
         assert BalanceIncident.objects.count() == 1
         assert account.incidents.filter(recovered_at__isnull=True).count() == 1
+
+
+def test_a_chinese_speaking_customers_balance_ticket_is_written_in_chinese(personas):
+    with time_machine.travel(T0, tick=False) as traveller:
+        burning_account(personas)
+        personas.customer.language = "zh-hans"
+        personas.customer.save(update_fields=["language"])
+        check(traveller)
+        check(traveller, 1)
+        [ticket] = balance_tickets()
+        assert ticket.subject.startswith("余额不足：Starriver main") and "小时后用完" in ticket.subject
+        assert "告警阈值：可用时长不足 72 小时。" in ticket.description
 
 
 def test_a_top_up_notes_the_recovery_and_resolves_the_ticket_and_a_new_drop_opens_a_new_one(personas):
