@@ -26,7 +26,7 @@ BLUEWAVE_SHORT_CODE_HOOK = "https://api.bluewave.example/sms/short-code"
 
 # What the demo's pretend probe answers, per URL (anything else: answers).
 ANSWERS = {
-    BLUEWAVE_HOOK: ProbeResult(False, "The address answered HTTP 502 (a server error).", 502),
+    BLUEWAVE_HOOK: ProbeResult(False, "http:502", 502),
 }
 
 

@@ -5,7 +5,8 @@ is "missing"; otherwise its URL gets one HTTP ``HEAD`` request with a short time
 (``SMS_WEBHOOK_TIMEOUT_SECONDS``, default 5). Any HTTP answer below 500 counts as answering (a 405
 for HEAD, a 401 asking for a signature, a redirect: something is listening); a 5xx, a refused
 connection, a timeout, an unknown host or a certificate the desk does not trust is "failing",
-with the reason in ``webhook_message`` (in the desk's language). Each URL is probed once per run
+with the reason in ``webhook_message`` as a code (``http:502``, ``timeout:5``, ``tls`` …) that each reader
+sees in their own language (``PhoneNumber.webhook_reason``). Each URL is probed once per run
 however many numbers share it, by a small thread pool (``SMS_WEBHOOK_WORKERS``, default 8); the
 database is written from the calling thread only. Runs hourly from the scheduler.
 
@@ -24,8 +25,6 @@ from typing import Any
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from aftersales.audit.log import record as audit
 from aftersales.core import clock
@@ -40,7 +39,9 @@ USER_AGENT = "aftersales-webhook-check/1"
 @dataclass(frozen=True)
 class ProbeResult:
     ok: bool
-    reason: str = ""  # for people: why it fails ("" when it answers)
+    # Why it fails ("" when it answers): a code of ``models.numbers.WEBHOOK_REASONS`` ("http:502"),
+    # or any text (a custom probe's), shown as it is.
+    reason: str = ""
     status: int | None = None
 
 
@@ -52,31 +53,27 @@ def timeout_seconds() -> float:
 
 
 def probe_url(url: str, timeout: float) -> ProbeResult:
-    """One HEAD request to ``url``; never raises. Call under the language the reason should be in."""
+    """One HEAD request to ``url``; never raises."""
     try:
         response = requests.head(url, timeout=timeout, allow_redirects=False, headers={"User-Agent": USER_AGENT})
     except requests.exceptions.SSLError:
-        return ProbeResult(False, _("The address's TLS certificate is not valid or not trusted."))
+        return ProbeResult(False, "tls")
     except requests.exceptions.Timeout:
-        return ProbeResult(False, _("No answer within %(seconds)s seconds.") % {"seconds": f"{timeout:g}"})
+        return ProbeResult(False, f"timeout:{timeout:g}")
     except requests.exceptions.ConnectionError as error:
         text = str(error)
         if "Name or service not known" in text or "getaddrinfo" in text or "NameResolution" in text:
-            return ProbeResult(False, _("The host name does not resolve."))
+            return ProbeResult(False, "dns")
         if "refused" in text.lower():
-            return ProbeResult(False, _("The connection was refused: nothing listens at this address."))
-        return ProbeResult(False, _("Could not connect to the address."))
+            return ProbeResult(False, "refused")
+        return ProbeResult(False, "connect")
     except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema):
-        return ProbeResult(False, _("The address is not a valid URL."))
+        return ProbeResult(False, "invalid_url")
     except requests.RequestException as error:
-        return ProbeResult(False, _("The request failed (%(error)s).") % {"error": type(error).__name__})
+        return ProbeResult(False, f"error:{type(error).__name__}")
     response.close()
     if response.status_code >= 500:
-        return ProbeResult(
-            False,
-            _("The address answered HTTP %(status)s (a server error).") % {"status": response.status_code},
-            response.status_code,
-        )
+        return ProbeResult(False, f"http:{response.status_code}", response.status_code)
     return ProbeResult(True, "", response.status_code)
 
 
@@ -116,17 +113,15 @@ def check_webhooks(
     probe = probe or probe_url
     urls = sorted({n.inbound_webhook_url for n in candidates if n.inbound_webhook_url})
     results: dict[str, ProbeResult] = {}
-    with translation.override(settings.LANGUAGE_CODE):
-        if urls:
-            configured: int = workers or int(getattr(settings, "SMS_WEBHOOK_WORKERS", 8))
-            pool_size = max(1, min(configured, len(urls)))
+    if urls:
+        configured: int = workers or int(getattr(settings, "SMS_WEBHOOK_WORKERS", 8))
+        pool_size = max(1, min(configured, len(urls)))
 
-            def run(url: str) -> ProbeResult:
-                with translation.override(settings.LANGUAGE_CODE):
-                    return probe(url, timeout)
+        def run(url: str) -> ProbeResult:
+            return probe(url, timeout)
 
-            with ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="webhook-check") as pool:
-                results = dict(zip(urls, pool.map(run, urls), strict=True))
+        with ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="webhook-check") as pool:
+            results = dict(zip(urls, pool.map(run, urls), strict=True))
     report = WebhookReport(checked=len(candidates), probes=len(urls))
     now = clock.now()
     for number in candidates:

@@ -39,13 +39,17 @@ class NumberOut(Schema):
     webhook_state: Literal["", "ok", "missing", "failing"] = Field(
         description='"" not checked yet; "missing": SMS number without inbound webhook; "failing": it does not answer.'
     )
-    webhook_message: str = Field(description="Why the webhook fails, when it does.")
+    webhook_message: str = Field(description="Why the webhook fails, when it does, in the caller's language.")
     webhook_checked_at: UtcDatetime | None
     synced_at: UtcDatetime | None
 
     @staticmethod
     def resolve_customer(obj: PhoneNumber) -> str:
         return obj.customer.code
+
+    @staticmethod
+    def resolve_webhook_message(obj: PhoneNumber) -> str:
+        return obj.webhook_reason
 
     @staticmethod
     def resolve_vendor_account(obj: PhoneNumber) -> str | None:

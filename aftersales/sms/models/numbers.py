@@ -5,7 +5,31 @@ webhook (the seed's "number not receiving inbound SMS: webhook URL misconfigured
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+# Why an inbound webhook does not answer. The check stores a code ("http:502", "timeout:5", "tls" …)
+# in ``webhook_message``; each reader sees it in their own language (``PhoneNumber.webhook_reason``).
+WEBHOOK_REASONS: dict[str, tuple[str, str]] = {
+    "http": (gettext_noop("The address answered HTTP %(status)s (a server error)."), "status"),
+    "timeout": (gettext_noop("No answer within %(seconds)s seconds."), "seconds"),
+    "tls": (gettext_noop("The address's TLS certificate is not valid or not trusted."), ""),
+    "dns": (gettext_noop("The host name does not resolve."), ""),
+    "refused": (gettext_noop("The connection was refused: nothing listens at this address."), ""),
+    "connect": (gettext_noop("Could not connect to the address."), ""),
+    "invalid_url": (gettext_noop("The address is not a valid URL."), ""),
+    "error": (gettext_noop("The request failed (%(error)s)."), "error"),
+}
+
+
+def webhook_reason_text(message: str) -> str:
+    """``message`` as stored by the webhook check, in the active language; any other text as it is."""
+    key, _sep, value = message.partition(":")
+    known = WEBHOOK_REASONS.get(key)
+    if known is None:
+        return message
+    template, param = known
+    return gettext(template) % {param: value} if param else gettext(template)
 
 
 class PhoneNumber(models.Model):
@@ -78,6 +102,11 @@ class PhoneNumber(models.Model):
 
     def __str__(self) -> str:
         return f"+{self.msisdn}" if self.msisdn.isdigit() and len(self.msisdn) > 6 else self.msisdn
+
+    @property
+    def webhook_reason(self) -> str:
+        """Why the inbound webhook failed, in the reader's language ("" when it answers)."""
+        return webhook_reason_text(self.webhook_message)
 
     @property
     def receives_sms(self) -> bool:

@@ -18,6 +18,7 @@ from django.test import override_settings
 from aftersales.audit.models import AuditEntry
 from aftersales.sms import numbers as actions
 from aftersales.sms.models import PhoneNumber
+from aftersales.sms.models.numbers import webhook_reason_text
 from aftersales.sms.webhookcheck import ProbeResult, check_webhooks, probe_url
 
 pytestmark = pytest.mark.django_db
@@ -80,8 +81,8 @@ def test_each_number_gets_the_state_of_its_webhook(personas, hooks):
         number.refresh_from_db()
     assert (ok.webhook_state, ok.webhook_message, ok.webhook_checked_at) == ("ok", "", NOW)
     assert signed.webhook_state == "ok"
-    assert broken.webhook_state == "failing" and "HTTP 500" in broken.webhook_message
-    assert closed.webhook_state == "failing" and "refused" in closed.webhook_message
+    assert broken.webhook_state == "failing" and "HTTP 500" in broken.webhook_reason
+    assert closed.webhook_state == "failing" and "refused" in closed.webhook_reason
     assert missing.webhook_state == "missing" and missing.webhook_checked_at == NOW
     assert voice.webhook_state == "" and voice.webhook_checked_at is None  # no SMS: nothing to receive
     assert report.checked == 5 and report.missing == ["442079460105"]
@@ -105,7 +106,7 @@ def test_a_webhook_slower_than_the_timeout_fails(personas, hooks):
     with override_settings(SMS_WEBHOOK_TIMEOUT_SECONDS=0.5):
         check_webhooks()
     slow.refresh_from_db()
-    assert slow.webhook_state == "failing" and "No answer within 0.5 seconds" in slow.webhook_message
+    assert slow.webhook_state == "failing" and "No answer within 0.5 seconds" in slow.webhook_reason
 
 
 def test_a_certificate_nobody_trusts_fails(personas):
@@ -113,7 +114,7 @@ def test_a_certificate_nobody_trusts_fails(personas):
 
     with FakeVonage() as server:  # TLS with a throwaway CA the check does not trust
         result = probe_url(f"https://{server.host}/inbound", 2)
-    assert not result.ok and "TLS certificate" in result.reason
+    assert not result.ok and "TLS certificate" in webhook_reason_text(result.reason)
 
 
 def test_released_numbers_are_not_checked_and_a_fixed_webhook_recovers(personas, hooks):
@@ -153,3 +154,15 @@ def test_the_jobs_are_scheduled():
     jobs = {job.name: job for job in registered_jobs()}
     assert jobs["sms.check_number_webhooks"].every == dt.timedelta(hours=1)
     assert jobs["sms.sync_numbers"].every == dt.timedelta(days=1)
+
+
+def test_the_stored_reason_is_read_in_each_readers_language():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        text = webhook_reason_text("http:502")
+        assert "HTTP 502" in text and "服务器" in text
+        assert "5" in webhook_reason_text("timeout:5") and webhook_reason_text("timeout:5") != "timeout:5"
+    with translation.override("en"):
+        assert webhook_reason_text("http:502") == "The address answered HTTP 502 (a server error)."
+    assert webhook_reason_text("HTTP 503 (simulated)") == "HTTP 503 (simulated)"  # a custom probe's text
