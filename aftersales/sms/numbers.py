@@ -107,10 +107,6 @@ def with_problems(queryset: QuerySet[PhoneNumber]) -> QuerySet[PhoneNumber]:
     return queryset.filter(HELD, webhook_state__in=PROBLEM_STATES)
 
 
-def missing_webhook_message() -> str:
-    return _("No inbound webhook: inbound SMS to this number are lost.")
-
-
 # --- Validation ------------------------------------------------------------------------------
 
 
