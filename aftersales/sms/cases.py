@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -65,8 +66,10 @@ def normalise_case_number(value: str) -> str:
     return (value or "").strip().lstrip("#").strip()
 
 
-def case_url(case: VendorCase) -> str:
-    return reverse("sms:case_detail", args=[case.pk])
+def case_url(case: VendorCase, *, absolute: bool = False) -> str:
+    """The case page's path, or its full address (``SITE_URL``) for text that leaves the page."""
+    path = reverse("sms:case_detail", args=[case.pk])
+    return f"{settings.SITE_URL.rstrip('/')}{path}" if absolute else path
 
 
 def case_label(case: VendorCase) -> str:
@@ -171,7 +174,7 @@ def link_ticket(*, case: VendorCase, ticket: Ticket, actor: Any) -> bool:
             ticket=ticket,
             actor=actor,
             body=_("Linked to vendor case %(case)s: %(subject)s\n%(url)s")
-            % {"case": case_label(case), "subject": case.subject, "url": case_url(case)},
+            % {"case": case_label(case), "subject": case.subject, "url": case_url(case, absolute=True)},
         )
         audit(actor=actor, action="sms.case.link", obj=case, after={"ticket": ticket.ref})
     return True
