@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "aftersales.portal",
     "aftersales.knowledge",
     "aftersales.sms",
+    "aftersales.monitoring",
     "aftersales.api",
     "aftersales.demo",
 ]

@@ -12,9 +12,11 @@ urlpatterns = [
     path("mail/", include("aftersales.mail.urls")),
     path("chat/", include("aftersales.chat.urls")),
     path("hooks/chat/", include("aftersales.chat.hooks_urls")),
+    path("hooks/", include("aftersales.monitoring.hooks_urls")),
     path("api/v1/", include("aftersales.api.urls")),
     path("portal/", include("aftersales.portal.urls")),
     path("knowledge/", include("aftersales.knowledge.urls")),
     path("sms/", include("aftersales.sms.urls")),
+    path("monitoring/", include("aftersales.monitoring.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -28,6 +28,16 @@ class VendorAccount(models.Model):
     # Encrypted at rest; never shown back (the admin form field is write-only) and never logged.
     api_secret = EncryptedTextField(_("API secret"), blank=True, default="")
     options = models.JSONField(_("options"), default=dict, blank=True)
+    # Signed webhooks (Vonage "signature secret"): delivery receipts and inbound messages for this key
+    # must carry a valid ``sig``; empty: signatures are not checked. Encrypted like the API secret.
+    signature_secret = EncryptedTextField(_("webhook signature secret"), blank=True, default="")
+    signature_method = models.CharField(
+        _("webhook signature method"),
+        max_length=10,
+        default="md5hash",
+        choices=[("md5hash", "MD5 hash"), ("md5", "HMAC-MD5"), ("sha1", "HMAC-SHA1"), ("sha256", "HMAC-SHA256"),
+                 ("sha512", "HMAC-SHA512")],
+    )
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="vendor_accounts", verbose_name=_("customer")
     )

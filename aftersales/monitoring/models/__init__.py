@@ -1,0 +1,27 @@
+"""Monitoring records, one module per aggregate:
+
+- ``events``: every telemetry request as received (``RawEvent``), the feeds that may post it
+  (``TrafficFeed``), and one row per message part (``MessageRecord``);
+- ``rollups``: hourly counters per account × country × network (``TrafficRollup``) and per number
+  prefix (``PrefixRollup``), which monitors and reports read;
+- ``alerts``: monitor settings per customer, alerts and the incidents they group into.
+"""
+
+from aftersales.monitoring.models.alerts import Alert, AlertIncident, AlertState, MonitorSetting, Severity
+from aftersales.monitoring.models.events import EventSource, EventState, MessageRecord, RawEvent, TrafficFeed
+from aftersales.monitoring.models.rollups import PrefixRollup, TrafficRollup
+
+__all__ = [
+    "Alert",
+    "AlertIncident",
+    "AlertState",
+    "EventSource",
+    "EventState",
+    "MessageRecord",
+    "MonitorSetting",
+    "PrefixRollup",
+    "RawEvent",
+    "Severity",
+    "TrafficFeed",
+    "TrafficRollup",
+]
