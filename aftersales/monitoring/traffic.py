@@ -1,0 +1,176 @@
+"""A traffic generator for the demo, the tests and ``aftersales simulate``: plausible SMS traffic of
+one vendor account as ``ingest.TrafficEvent`` values, in time order, and the five scenarios of
+issue 7 layered on top of normal traffic.
+
+Normal traffic: OTP and notification messages to the account's usual countries with a day-shaped
+profile (quiet nights, busy office hours, in the account's local time), each country's own delivery
+rate and DLR error mix (2/7/8 transient, 3/9 bad numbers, a little 6 and 1), DLR latency of seconds
+to minutes, and OTP conversion around 65-75 % (sms-domain.md: "around 65 % globally").
+
+Scenarios (each from ``incident_start`` to the end of the run):
+- ``delivery-outage``: one network stops delivering (err-code 11, "unroutable" — a route problem);
+- ``pumping``: SMS pumping / AIT (盗刷): a burst of OTP requests to a new, high-cost country, to
+  sequential numbers under a few prefixes, that never convert;
+- ``conversion-collapse``: OTP conversion in one country falls to ~15 % while delivery looks normal;
+- ``balance-rundown``: spending several times the usual volume (the balance check notices);
+- ``normal``: nothing but normal traffic.
+Deterministic for a given seed. Pure: no database; the caller feeds the events to ``record_events``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from aftersales.monitoring.ingest import TrafficEvent
+
+SCENARIOS = ("normal", "delivery-outage", "pumping", "conversion-collapse", "balance-rundown")
+HOUR = dt.timedelta(hours=1)
+# Share of the daily volume by local hour (sums to ~1).
+DAY_SHAPE = (
+    0.008, 0.006, 0.005, 0.005, 0.006, 0.010, 0.020, 0.035, 0.055, 0.065, 0.068, 0.066,
+    0.062, 0.064, 0.066, 0.065, 0.062, 0.058, 0.055, 0.050, 0.045, 0.035, 0.022, 0.012,
+)
+
+
+@dataclass(frozen=True)
+class Destination:
+    country: str
+    network: str  # MCCMNC
+    prefix: str  # E.164 digits the numbers start with
+    share: float  # of the account's traffic
+    delivery: float  # normal delivery rate
+    price: Decimal  # EUR per part
+
+
+# The demo accounts' usual destinations (real MCCMNC codes and number ranges; invented numbers).
+USUAL: tuple[Destination, ...] = (
+    Destination("CN", "46000", "86138", 0.40, 0.96, Decimal("0.0300")),
+    Destination("IN", "40410", "91981", 0.20, 0.90, Decimal("0.0045")),
+    Destination("ID", "51010", "62812", 0.12, 0.92, Decimal("0.0310")),
+    Destination("VN", "45204", "84986", 0.10, 0.93, Decimal("0.0420")),
+    Destination("NG", "62130", "234803", 0.10, 0.88, Decimal("0.0380")),
+    Destination("GB", "23410", "447700", 0.08, 0.97, Decimal("0.0333")),
+)
+# A destination the account never sends to, far more expensive per message: where pumping goes.
+PUMPING = Destination("UZ", "43405", "99890", 0.0, 0.85, Decimal("0.2300"))
+TRANSIENT_ERRORS = (2, 7, 8, 2, 8, 3, 9, 1, 6)
+
+
+@dataclass
+class Plan:
+    scenario: str = "normal"
+    start: dt.datetime = field(default_factory=lambda: dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+    hours: int = 7 * 24
+    per_day: int = 2400  # messages a day in normal traffic
+    otp_share: float = 0.7  # share of messages that are OTPs (conversion expected)
+    conversion: float = 0.72
+    utc_offset: int = 8  # the account's local time, for the day shape
+    incident_hours: int = 6  # how long the scenario has been going at the end of the run
+    seed: int = 1
+    api_key: str = ""
+    account_id: int | None = None
+    destinations: tuple[Destination, ...] = USUAL
+
+    @property
+    def end(self) -> dt.datetime:
+        return self.start + self.hours * HOUR
+
+    @property
+    def incident_start(self) -> dt.datetime:
+        return self.end - self.incident_hours * HOUR
+
+
+def generate(plan: Plan) -> Iterator[TrafficEvent]:
+    """The plan's events, hour by hour (within an hour roughly in time order)."""
+    if plan.scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {plan.scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    rng = random.Random(plan.seed)  # noqa: S311 - simulated traffic, not secrets
+    counter = 0
+    hour = plan.start.replace(minute=0, second=0, microsecond=0)
+    while hour < plan.end:
+        incident = hour >= plan.incident_start and plan.scenario != "normal"
+        local_hour = (hour.hour + plan.utc_offset) % 24
+        volume = plan.per_day * DAY_SHAPE[local_hour] * rng.uniform(0.85, 1.15)
+        if incident and plan.scenario == "balance-rundown":
+            volume *= 6
+        batch: list[TrafficEvent] = []
+        for destination in plan.destinations:
+            count = _poisson(rng, volume * destination.share)
+            for _n in range(count):
+                counter += 1
+                batch.extend(_message(rng, plan, hour, destination, counter, incident))
+        if incident and plan.scenario == "pumping":
+            # Hundreds of OTP requests an hour to sequential numbers under three prefixes.
+            for n in range(_poisson(rng, max(150.0, plan.per_day / 10))):
+                counter += 1
+                block = PUMPING.prefix + f"{n % 3:01d}{rng.randint(10, 99)}"
+                number = f"{block}{(n * 7) % 10000:04d}"
+                batch.extend(_message(rng, plan, hour, PUMPING, counter, incident, msisdn=number))
+        batch.sort(key=lambda event: event.at)
+        yield from batch
+        hour += HOUR
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    # A normal approximation is plenty for hourly volumes; never negative.
+    return max(0, round(rng.gauss(mean, mean**0.5)))
+
+
+def _message(
+    rng: random.Random,
+    plan: Plan,
+    hour: dt.datetime,
+    destination: Destination,
+    counter: int,
+    incident: bool,
+    *,
+    msisdn: str = "",
+) -> list[TrafficEvent]:
+    at = hour + dt.timedelta(seconds=rng.randint(0, 3599))
+    message_id = f"SIM{plan.seed:02d}{counter:010d}"
+    digits = 12 - len(destination.prefix)
+    number = msisdn or f"{destination.prefix}{rng.randint(0, 10**digits - 1):0{digits}d}"
+    otp = destination is PUMPING or rng.random() < plan.otp_share
+
+    def event(kind: str, when: dt.datetime, **extra: Any) -> TrafficEvent:
+        return TrafficEvent(
+            kind=kind, at=when, message_id=message_id, api_key=plan.api_key, account_id=plan.account_id,
+            msisdn=number, network=destination.network, country=destination.country, **extra,
+        )
+
+    events = [event("submitted", at, price=destination.price)]
+    if otp:
+        events.append(event("conversion_requested", at))
+    # The delivery receipt: the scenario's network (the second-to-last usual one) may be broken.
+    delivery = destination.delivery
+    err_codes: tuple[int, ...] = TRANSIENT_ERRORS
+    target = plan.destinations[-2]
+    if incident and plan.scenario == "delivery-outage" and destination is target:
+        delivery, err_codes = 0.15, (11, 11, 11, 99)
+    delivered = rng.random() < delivery
+    latency = dt.timedelta(seconds=rng.choice((2, 3, 4, 5, 8, 12, 20, 45, 90)))
+    if delivered:
+        events.append(event("dlr", at + latency, status="delivered", err_code=0, submitted_at=at,
+                            price=destination.price))
+    else:
+        code = rng.choice(err_codes)
+        status = "expired" if code in (2, 7) and rng.random() < 0.3 else "failed"
+        events.append(event("dlr", at + latency, status=status, err_code=code, submitted_at=at,
+                            price=destination.price))
+    # The OTP entered (conversion), a little after delivery.
+    if otp and delivered:
+        rate = plan.conversion
+        if destination is PUMPING:
+            rate = 0.0
+        elif incident and plan.scenario == "conversion-collapse" and destination is target:
+            rate = 0.15
+        if rng.random() < rate:
+            events.append(event("verified", at + latency + dt.timedelta(seconds=rng.randint(8, 90))))
+    return events
