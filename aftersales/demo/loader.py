@@ -2,12 +2,10 @@
 
 Every write goes through the real actions (``customers.actions``, ``tickets.actions``), so the
 demo data has the same events, audit entries and stamps as real work. To place that work in the
-past, ``moving_clock`` temporarily replaces ``aftersales.core.clock.now`` — the project's only
-time source — with a clock the loader sets before each step. Why not ``open_ticket(imported_at=…)``:
-that marks tickets as imported from an old log and only stamps the creation time; replies,
-assignments and status changes would still happen "now". Why not time-machine: it is a dev
-dependency and ``make run`` installs only what the desk needs. The replacement is process-wide
-and not thread-safe, which is fine for a one-shot command; it is always restored.
+past, ``moving_clock`` (``core.clock.moving``) temporarily replaces ``aftersales.core.clock.now`` —
+the project's only time source — with a clock the loader sets before each step. Why not
+``open_ticket(imported_at=…)``: that marks tickets as imported from an old log and only stamps the
+creation time; replies, assignments and status changes would still happen "now".
 
 Plans are drawn from one ``random.Random(seed)`` before anything is written, so the same seed
 gives the same customers, subjects, owners and statuses (times are relative to now).
@@ -17,8 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +23,7 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from aftersales.core import clock
+from aftersales.core.clock import MovingClock
 from aftersales.customers.actions import save_contact, save_customer
 from aftersales.customers.models import Contact, Customer, Product
 from aftersales.demo import data
@@ -47,26 +45,8 @@ _CHANNEL_WEIGHTS = {
 _MONITORED = ("delivery-conversion", "fraud", "billing-balance")
 
 
-class MovingClock:
-    """A clock the loader sets by hand; stands in for ``aftersales.core.clock.now``."""
-
-    def __init__(self, start: dt.datetime) -> None:
-        self.at = start
-
-    def now(self) -> dt.datetime:
-        return self.at
-
-
-@contextmanager
-def moving_clock(start: dt.datetime) -> Iterator[MovingClock]:
-    """Replace ``aftersales.core.clock.now`` for the duration of the block (see the module docstring)."""
-    fake = MovingClock(start)
-    original = clock.now
-    clock.now = fake.now
-    try:
-        yield fake
-    finally:
-        clock.now = original
+# The demo places its work in the past with core.clock's moving clock (see its docstring).
+moving_clock = clock.moving
 
 
 @dataclass
