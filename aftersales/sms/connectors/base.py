@@ -283,6 +283,11 @@ class Connector(ABC):
     def numbers(self) -> list[Number]:
         """The numbers the account holds."""
 
+    def suspend_subaccount(self, api_key: str) -> SubAccount:
+        """Suspend the sub-account ``api_key`` (it can send nothing until reactivated). Optional: a
+        connector whose vendor cannot do it raises NotImplementedError (offer a vendor case instead)."""
+        raise NotImplementedError
+
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
         """Release connections; the connector must not be used afterwards."""
 

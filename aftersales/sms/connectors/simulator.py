@@ -247,6 +247,27 @@ class SimulatorConnector(Connector):
             for n in self.state["numbers"]
         ]
 
+    def suspend_subaccount(self, api_key: str) -> SubAccount:
+        return self._retrying(lambda: self._suspend(api_key))
+
+    def _suspend(self, api_key: str) -> SubAccount:
+        self._answer()
+        if api_key == self.state["master"]["api_key"]:
+            raise VendorError(detail="simulator: the master account is not a sub-account")
+        try:
+            sub = self._account(api_key)
+        except KeyError:
+            raise VendorError(detail="simulator: no such sub-account") from None
+        sub["suspended"] = True
+        return SubAccount(
+            api_key=sub["api_key"], name=sub["name"],
+            balance=None if sub["balance"] is None else Decimal(sub["balance"]).quantize(CENT),
+            credit_limit=_dec(sub["credit_limit"]), suspended=True,
+            use_primary_account_balance=sub["balance"] is None,
+            created_at=datetime.fromisoformat(sub["created_at"]),
+            primary_account_api_key=self.state["master"]["api_key"],
+        )
+
     # --- the pretend vendor ---------------------------------------------------------------
 
     def top_up(self, amount: Decimal | str | float, *, api_key: str | None = None) -> Decimal:

@@ -174,6 +174,20 @@ class VonageConnector(Connector):
             index = next_index
         return found
 
+    def suspend_subaccount(self, api_key: str) -> SubAccount:
+        """PATCH /accounts/{key}/subaccounts/{sub_key} {suspended: true} (Subaccounts API)."""
+        from vonage_subaccounts import ModifySubaccountOptions
+
+        sub = self._call(
+            partial(self._client.subaccounts.modify_subaccount, api_key, ModifySubaccountOptions(suspended=True))
+        )
+        return SubAccount(
+            api_key=sub.api_key, name=sub.name, balance=decimal_or_none(sub.balance),
+            credit_limit=decimal_or_none(sub.credit_limit), suspended=sub.suspended,
+            use_primary_account_balance=sub.use_primary_account_balance, created_at=_parse_time(sub.created_at),
+            primary_account_api_key=sub.primary_account_api_key,
+        )
+
     def close(self) -> None:
         session = getattr(self._client.http_client, "_session", None)
         if session is not None:
