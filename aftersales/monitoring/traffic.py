@@ -8,11 +8,14 @@ rate and DLR error mix (2/7/8 transient, 3/9 bad numbers, a little 6 and 1), DLR
 to minutes, and OTP conversion around 65-75 % (sms-domain.md: "around 65 % globally").
 
 Scenarios (each from ``incident_start`` to the end of the run):
-- ``delivery-outage``: one network stops delivering (err-code 11, "unroutable" — a route problem);
+- ``delivery-outage``: the busiest network stops delivering (err-code 11, "unroutable" — a route
+  problem);
 - ``pumping``: SMS pumping / AIT (盗刷): a burst of OTP requests to a new, high-cost country, to
   sequential numbers under a few prefixes, that never convert;
-- ``conversion-collapse``: OTP conversion in one country falls to ~15 % while delivery looks normal;
-- ``balance-rundown``: spending several times the usual volume (the balance check notices);
+- ``conversion-collapse``: OTP conversion in the busiest country falls to ~15 % while delivery looks
+  normal;
+- ``balance-rundown``: a balance nobody tops up, and twice the usual volume at the end (the balance
+  check notices; ``simulate`` sizes the balance so the runway crosses 3 days near the end);
 - ``normal``: nothing but normal traffic.
 Deterministic for a given seed. Pure: no database; the caller feeds the events to ``record_events``.
 """
@@ -59,6 +62,10 @@ USUAL: tuple[Destination, ...] = (
 # A destination the account never sends to, far more expensive per message: where pumping goes.
 PUMPING = Destination("UZ", "43405", "99890", 0.0, 0.85, Decimal("0.2300"))
 TRANSIENT_ERRORS = (2, 7, 8, 2, 8, 3, 9, 1, 6)
+# balance-rundown: twice the usual volume at the end (a campaign) on a balance nobody tops up; twice
+# is also what a seasonal peak looks like, so the volume monitor must stay quiet and only the balance
+# check speaks.
+RUNDOWN_FACTOR = 2
 
 
 @dataclass
@@ -81,6 +88,18 @@ class Plan:
         return self.start + self.hours * HOUR
 
     @property
+    def target(self) -> Destination:
+        """Where an outage or a conversion collapse happens: the busiest destination, where the
+        monitors have the volume to judge (a quiet one stays under their minimums, by design)."""
+        return max(self.destinations, key=lambda destination: destination.share)
+
+    @property
+    def spend_per_day(self) -> Decimal:
+        """What a normal day costs (EUR), on average."""
+        per_message = sum((Decimal(str(d.share)) * d.price for d in self.destinations), Decimal(0))
+        return per_message * self.per_day
+
+    @property
     def incident_start(self) -> dt.datetime:
         return self.end - self.incident_hours * HOUR
 
@@ -97,7 +116,7 @@ def generate(plan: Plan) -> Iterator[TrafficEvent]:
         local_hour = (hour.hour + plan.utc_offset) % 24
         volume = plan.per_day * DAY_SHAPE[local_hour] * rng.uniform(0.85, 1.15)
         if incident and plan.scenario == "balance-rundown":
-            volume *= 6
+            volume *= RUNDOWN_FACTOR
         batch: list[TrafficEvent] = []
         for destination in plan.destinations:
             count = _poisson(rng, volume * destination.share)
@@ -148,10 +167,10 @@ def _message(
     events = [event("submitted", at, price=destination.price)]
     if otp:
         events.append(event("conversion_requested", at))
-    # The delivery receipt: the scenario's network (the second-to-last usual one) may be broken.
+    # The delivery receipt: the scenario's network (the account's busiest destination) may be broken.
     delivery = destination.delivery
     err_codes: tuple[int, ...] = TRANSIENT_ERRORS
-    target = plan.destinations[-2]
+    target = plan.target
     if incident and plan.scenario == "delivery-outage" and destination is target:
         delivery, err_codes = 0.15, (11, 11, 11, 99)
     delivered = rng.random() < delivery

@@ -38,11 +38,11 @@ def test_normal_traffic_looks_like_an_otp_business():
 def test_a_delivery_outage_breaks_one_network_with_route_errors():
     batch = events("delivery-outage")
     since = START + dt.timedelta(hours=42)
-    delivery, _conversion, count = rates(batch, country="NG", since=since)
+    delivery, _conversion, count = rates(batch, country="CN", since=since)
     assert delivery < 0.3 and count > 30
-    errors = Counter(e.err_code for e in batch if e.kind == "dlr" and e.country == "NG" and e.at >= since)
+    errors = Counter(e.err_code for e in batch if e.kind == "dlr" and e.country == "CN" and e.at >= since)
     assert errors.most_common(1)[0][0] == 11
-    assert rates(batch, country="CN", since=since)[0] > 0.9  # the rest is untouched
+    assert rates(batch, country="IN", since=since)[0] > 0.8  # the rest is untouched
 
 
 def test_pumping_sends_unconverted_otps_to_sequential_numbers_in_a_new_expensive_country():
@@ -59,14 +59,14 @@ def test_pumping_sends_unconverted_otps_to_sequential_numbers_in_a_new_expensive
 def test_a_conversion_collapse_keeps_delivery_normal():
     batch = events("conversion-collapse")
     since = START + dt.timedelta(hours=42)
-    delivery, conversion, _n = rates(batch, country="NG", since=since)
+    delivery, conversion, _n = rates(batch, country="CN", since=since)
     assert delivery > 0.8 and conversion < 0.3
 
 
-def test_a_balance_rundown_multiplies_the_spend():
+def test_a_balance_rundown_doubles_the_spend():
     normal = [e for e in events("normal") if e.kind == "submitted" and e.at >= START + dt.timedelta(hours=42)]
     rundown = [e for e in events("balance-rundown") if e.kind == "submitted" and e.at >= START + dt.timedelta(hours=42)]
-    assert len(rundown) > 4 * len(normal)
+    assert 1.6 * len(normal) < len(rundown) < 2.5 * len(normal)
 
 
 def test_an_unknown_scenario_is_refused_with_the_choices():
