@@ -214,6 +214,16 @@ SMS_REGISTRATION_DEFAULT_DAYS = env_int("SMS_REGISTRATION_DEFAULT_DAYS", 30)
 SMS_WEBHOOK_TIMEOUT_SECONDS = env_int("SMS_WEBHOOK_TIMEOUT_SECONDS", 5)
 SMS_WEBHOOK_WORKERS = env_int("SMS_WEBHOOK_WORKERS", 8)
 
+# --- Monitoring: telemetry in (issue 7) -------------------------------------
+# Raw events and message parts older than this are purged daily; hourly rollups are kept.
+MONITORING_RAW_DAYS = env_int("MONITORING_RAW_DAYS", 30)
+# A signed webhook whose timestamp is further than this from now is refused as a replay.
+MONITORING_SIGNATURE_MAX_AGE_SECONDS = env_int("MONITORING_SIGNATURE_MAX_AGE_SECONDS", 300)
+# true: a webhook records its event into the rollups before answering (rollups current at once).
+# false: it only stores the raw event and answers; the drain job records stored events every minute in
+# batches (several times more receipts per second per core: for high volume, see docs/monitoring.md).
+MONITORING_PROCESS_INLINE = env_bool("MONITORING_PROCESS_INLINE", True)
+
 # --- Mail out (agent replies, notifications) --------------------------------
 # Without a mail server configured (the embedded demo), outgoing mail is written to files under
 # var/mail-outbox/ instead of failing and retrying against a server that is not there.

@@ -6,7 +6,7 @@ import pytest
 
 from bench.bench_balance_job import run
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_bench_balance_job_reads_and_stores_every_account_despite_injected_faults() -> None:

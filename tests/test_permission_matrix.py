@@ -474,9 +474,45 @@ MATRIX: list[Row] = [
     Row("portal:help", "GET", "/portal/help/?q=template", PORTAL_ANYONE),
     Row("portal:help_article", "GET", "/portal/help/{help_slug}/", PORTAL_ANYONE),
     Row("portal:help_article", "GET", "/portal/help/{internal_slug}/", dict.fromkeys(PERSONAS, 404)),
+    # monitoring alerts (issue 7): staff read; writers suspend a sub-account (refused here: not a sub-account)
+    Row("monitoring:overview", "GET", "/monitoring/", PAGE),
+    Row("monitoring:alerts", "GET", "/monitoring/alerts/?state=firing", PAGE),
+    Row("monitoring:alert_detail", "GET", "/monitoring/alerts/{mon_alert}/", PAGE),
+    Row("monitoring:alert_suspend", "POST", "/monitoring/alerts/{mon_alert}/suspend-subaccount/", POST),
+    Row("monitoring:customer_health", "GET", "/monitoring/customers/{code}/", OBJECT_PAGE),
+    Row("core:panel", "GET", "/panels/customer/monitoring-health/{code}/", PAGE),
+    Row("core:panel", "GET", "/panels/ticket/monitoring-health/{ref}/", PAGE),
+    # telemetry in (issue 7): public webhooks, same answer signed in or not — an empty receipt is
+    # refused as unreadable (400, kept as an invalid raw event), the token-authenticated feeds 401
+    Row("monitoring_hooks:vonage_dlr", "GET", "/hooks/vonage/dlr", policy(anonymous=400, outsider=400, viewer=400,
+                                                                           writer=400)),
+    Row("monitoring_hooks:vonage_dlr", "POST", "/hooks/vonage/dlr", policy(anonymous=400, outsider=400, viewer=400,
+                                                                            writer=400), {"status": "delivered"}),
+    Row("monitoring_hooks:vonage_inbound", "GET", "/hooks/vonage/inbound", policy(anonymous=400, outsider=400,
+                                                                                   viewer=400, writer=400)),
+    Row("monitoring_hooks:vonage_verify", "POST", "/hooks/vonage/verify", policy(anonymous=400, outsider=400,
+                                                                                  viewer=400, writer=400)),
+    Row("monitoring_hooks:conversion", "POST", "/hooks/conversion", policy(anonymous=401, outsider=401, viewer=401,
+                                                                            writer=401)),
+    Row("monitoring_hooks:traffic", "POST", "/hooks/traffic", policy(anonymous=401, outsider=401, viewer=401,
+                                                                      writer=401)),
+    # unmapped traffic: staff read; leads and admins map a key (and replay its events)
+    Row("monitoring:unmapped", "GET", "/monitoring/unmapped/", PAGE),
+    Row("monitoring:unmapped_map", "GET", "/monitoring/unmapped/map/?key={unmapped_key}", LEAD_PAGE),
+    Row("monitoring:unmapped_map", "POST", "/monitoring/unmapped/map/", LEAD_POST,
+        {"key": "{unmapped_key}", "customer": "{ingestion_customer}", "kind": "vonage"}),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
+
+
+def _ingestion_world(personas: Any) -> dict[str, Any]:
+    from aftersales.core import clock
+    from aftersales.monitoring.ingest import TrafficEvent, record_events
+
+    record_events([TrafficEvent(kind="submitted", at=clock.now(), message_id="matrix-1", api_key="matrixkey",
+                                msisdn="447700900177")])  # kept as an unmapped raw event
+    return {"unmapped_key": "matrixkey", "ingestion_customer": personas.customer.pk}
 
 
 def _url_names() -> set[str]:
@@ -528,7 +564,25 @@ def world(personas: Any) -> dict[str, Any]:
         **_registrations_world(personas),
         **_numbers_world(personas),
         **_cases_world(personas),
+        **_monitors_world(personas),
+        **_ingestion_world(personas),
     }
+
+
+def _monitors_world(personas: Any) -> dict[str, Any]:
+    from aftersales.core import clock
+    from aftersales.monitoring.models import Alert
+    from aftersales.sms.models import VendorAccount
+
+    account = VendorAccount.objects.create(customer=personas.customer, name="Matrix OTP", kind="simulator",
+                                           api_key="SIMMONMATRIX")
+    alert = Alert.objects.create(
+        fingerprint=f"prefix_concentration:{account.pk}:NG:-", monitor="prefix_concentration",
+        customer=personas.customer, account=account, country="NG", severity="critical", first_seen=clock.now(),
+        last_seen=clock.now(), evidence={"code": "prefix_concentration", "where": "NG", "params": {
+            "prefix": "23480312", "numbers": 14, "prefixes": 1, "threshold": 10}, "series": [], "unit": "messages"},
+    )
+    return {"mon_alert": alert.pk}
 
 
 def _cases_world(personas: Any) -> dict[str, Any]:

@@ -114,9 +114,16 @@ def load(*, tickets: int = DEFAULT_TICKETS, seed: int = DEFAULT_SEED, days: int 
 
 def _load_sms(fake: MovingClock, now: dt.datetime, users: dict[str, User], customers: dict[str, Customer]) -> int:
     """The SMS business (issue 6): simulated vendor accounts with a month of balance readings, the
-    numbers customers hold, sender-ID registrations and vendor cases. Returns the number of balance
-    tickets opened."""
-    from aftersales.demo import sms_balances, sms_cases, sms_numbers, sms_registrations
+    numbers customers hold, sender-ID registrations and vendor cases; and the early warning (issue 7):
+    traffic history with a pumping attack. Returns the number of balance tickets opened."""
+    from aftersales.demo import (
+        monitoring_ingestion,
+        monitoring_monitors,
+        sms_balances,
+        sms_cases,
+        sms_numbers,
+        sms_registrations,
+    )
 
     def set_clock(moment: dt.datetime) -> None:
         fake.at = moment
@@ -130,6 +137,10 @@ def _load_sms(fake: MovingClock, now: dt.datetime, users: dict[str, User], custo
     with transaction.atomic():
         sms_cases.load(now=now, users=users, customers=customers, set_clock=set_clock)
     fake.at = now
+    with transaction.atomic():  # early warning (issue 7): a pumping attack's proactive ticket
+        monitoring_monitors.load(now=now, users=users, customers=customers)
+    with transaction.atomic():  # a traffic feed, and traffic from a key the desk does not know yet
+        monitoring_ingestion.load(now=now, users=users, customers=customers)
     return opened
 
 

@@ -7,3 +7,10 @@ class MonitoringConfig(AppConfig):
     name = "aftersales.monitoring"
     label = "monitoring"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from aftersales.core.panels import register_sidebar
+        from aftersales.monitoring import panels
+
+        register_sidebar("monitoring/_sidebar.html", order=45)
+        panels.register()  # "Health" (monitoring-health): customer and ticket pages

@@ -47,7 +47,9 @@ class CheckReport:
     errors: dict[str, str] = field(default_factory=dict)  # account name → error code
 
 
-def _connector_options(account: VendorAccount, retry_policy: RetryPolicy | None) -> dict[str, Any]:
+def connector_options(account: VendorAccount, retry_policy: RetryPolicy | None) -> dict[str, Any]:
+    """What ``get_connector`` needs for ``account``: its options (the simulator's saved state), credentials
+    and the retry policy. Every caller that talks to an account's vendor builds its connector with this."""
     options = {k: v for k, v in (account.options or {}).items() if k not in LOCAL_OPTIONS}
     if account.kind == VendorAccount.Kind.SIMULATOR:
         state = (account.options or {}).get("state")
@@ -83,7 +85,7 @@ def fetch_account(
     ``list_subaccounts`` False skips the second request for an account with no sub-account rows."""
     fetched = Fetched(account=account, at=clock.now())
     try:
-        with get_connector(account.kind, **_connector_options(account, retry_policy)) as connector:
+        with get_connector(account.kind, **connector_options(account, retry_policy)) as connector:
             fetched.balance = connector.balance()
             try:
                 fetched.subaccounts = list(connector.subaccounts()) if list_subaccounts else []
@@ -229,7 +231,7 @@ def top_up_simulator(account: VendorAccount, amount: Decimal, *, api_key: str | 
     The simulator's state lives in the account's options, so the next check reads the new balance."""
     if account.kind != VendorAccount.Kind.SIMULATOR:
         raise ValueError("only a simulated account can be topped up here")
-    with get_connector(account.kind, **_connector_options(account, None)) as connector:
+    with get_connector(account.kind, **connector_options(account, None)) as connector:
         new_balance: Decimal = connector.top_up(amount, api_key=api_key)  # type: ignore[attr-defined]
         state = connector.to_dict()  # type: ignore[attr-defined]
     account.options = {**(account.options or {}), "state": state}

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from aftersales.audit.log import record as audit
 from aftersales.core import clock
 from aftersales.core.access import is_staff_member, require_write
-from aftersales.sms.balances import _connector_options
+from aftersales.sms.balances import connector_options
 from aftersales.sms.connectors.base import Number, RetryPolicy, VendorError, mask_key
 from aftersales.sms.connectors.registry import get_connector
 from aftersales.sms.models import PhoneNumber, VendorAccount
@@ -402,7 +402,7 @@ def sync_numbers(*, account: VendorAccount, actor: Any = None, retry_policy: Ret
     """Read ``account``'s numbers at the vendor and bring its customer's synced numbers in line."""
     result = SyncResult(account=account)
     try:
-        with get_connector(account.kind, **_connector_options(account, retry_policy)) as connector:
+        with get_connector(account.kind, **connector_options(account, retry_policy)) as connector:
             listed = connector.numbers()
     except VendorError as error:
         logger.info("number sync of %s failed: %s %s", mask_key(account.api_key), error.code, error.detail)
