@@ -4,7 +4,9 @@ The scenario's traffic (``monitoring.traffic``) goes through the one ingestion p
 (``ingest.record_events``), hour by hour of simulated time, and the monitors run over it
 (``alerts.evaluate_all``) as the scheduler would — every hour of the history, then every five
 minutes over the last hours — with the clock moved along (``core.clock.moving``), so alerts and
-tickets carry the simulated times. A ``balance-rundown`` also reads the customer's simulated
+tickets carry the simulated times. The passes are the desk's own (every customer's rollups are
+read), so run it on a demo or test database, not on a production desk: replaying the past there
+would resolve and reopen other customers' alerts. A ``balance-rundown`` also reads the customer's simulated
 vendor balance as the balance check would (``sms.balances``), so its proactive ticket comes from
 the balance incident. What fired and which tickets opened is returned (and printed by the command).
 """
@@ -141,7 +143,10 @@ def run(
             result.evaluations += 1
             if progress and index % 24 == 0:
                 progress(f"{moment:%Y-%m-%d %H:%M} · {result.events:,} events")
-    fired = Alert.objects.exclude(pk__in=alerts_before).select_related("customer").order_by("first_seen", "pk")
+    fired = (
+        Alert.objects.exclude(pk__in=alerts_before).filter(customer=customer)
+        .select_related("customer").order_by("first_seen", "pk")
+    )
     result.alerts = [
         {
             "monitor": a.monitor,
@@ -154,13 +159,15 @@ def run(
         }
         for a in fired
     ]
-    opened = AlertIncident.objects.exclude(pk__in=incidents_before).select_related("ticket")
+    opened = AlertIncident.objects.exclude(pk__in=incidents_before).filter(customer=customer).select_related("ticket")
     result.tickets = [
         {"ref": i.ticket.ref, "subject": i.ticket.subject, "status": i.ticket.status}
         for i in opened
         if i.ticket is not None
     ]
-    for incident in BalanceIncident.objects.exclude(pk__in=balance_before).select_related("ticket"):
+    for incident in (
+        BalanceIncident.objects.exclude(pk__in=balance_before).filter(account=account).select_related("ticket")
+    ):
         result.tickets.append(
             {"ref": incident.ticket.ref, "subject": incident.ticket.subject, "status": incident.ticket.status}
         )

@@ -18,7 +18,8 @@ from aftersales.monitoring.traffic import SCENARIOS
 class Command(BaseCommand):
     help = (
         "Feed a simulated traffic scenario through the desk's ingestion and monitors and print the alerts "
-        "fired and the tickets opened. Scenarios: " + ", ".join(SCENARIOS) + "."
+        "fired and the tickets opened. Scenarios: " + ", ".join(SCENARIOS) + ". For demo and test "
+        "databases: it replays monitor passes over the simulated days for the whole desk."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         firing = simulate.firing(result)
         self.stdout.write(f"\nAlerts firing at the end: {len(firing)}" if firing else "\nNo alert is firing.")
         for alert in firing:
-            self.stdout.write(f"  [{alert['severity']}] {alert['monitor']}: {alert['explanation']}")
+            self.stdout.write(f"  {alert['explanation']}")
         self.stdout.write(f"\nProactive tickets: {len(result.tickets)}" if result.tickets else "\nNo ticket opened.")
         for ticket in result.tickets:
             self.stdout.write(f"  {ticket['ref']} ({ticket['status']}) {ticket['subject']}")
