@@ -23,8 +23,15 @@ def _pass(at: dt.datetime) -> Any:
         return evaluate_all()
 
 
+def _english(customer: Any) -> None:
+    """The ticket is written in the customer's language: these tests read it in English."""
+    customer.language = "en"
+    customer.save(update_fields=["language"])
+
+
 def _pumping(personas: Any) -> Any:
     """A pumping attack in a new country: unused codes, many numbers under one prefix, normal DLRs."""
+    _english(personas.customer)
     acc = account(personas.customer)
     healthy_history(acc, "GB", network="23410")
     recent(acc, "NG", network="62130", submitted=300, delivered=290, failed=10, requested=300, verified=9)
@@ -64,6 +71,7 @@ def test_re_evaluation_updates_the_same_alerts_and_ticket(personas: Any) -> None
 
 
 def test_an_alert_joining_later_is_noted_on_the_same_ticket(personas: Any) -> None:
+    _english(personas.customer)
     acc = account(personas.customer)
     healthy_history(acc)
     recent(acc, "NG", network="62130", submitted=200, delivered=190, failed=10, requested=200, verified=150)
