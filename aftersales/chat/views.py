@@ -19,7 +19,7 @@ from aftersales.chat import actions, inbound
 from aftersales.chat.access import can_configure, require_configurer, require_reader
 from aftersales.chat.forms import ChannelForm, TargetForm
 from aftersales.chat.models import ChatChannel, ChatInbound, ImTarget, InboundState
-from aftersales.customers.views import attach_errors
+from aftersales.core.forms import attach_errors
 
 MAX_BODY = 1_048_576  # 1 MB: chat messages carry attachment links, not files
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -37,3 +38,15 @@ class WriteOnlySecretsForm(forms.ModelForm):
                 if not cleaned.get(name):
                     cleaned[name] = getattr(self.instance, name) or ""
         return cleaned
+
+
+def attach_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
+    """Put an action's ValidationError next to the field it is about (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        for text in exc.messages:
+            form.add_error(default_field, text)

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from aftersales.core.access import require_staff, require_write
+from aftersales.core.forms import attach_errors
 from aftersales.core.panels import column_rows, columns_for
 from aftersales.customers import actions
 from aftersales.customers.access import customers_visible_to, get_customer_for_user
@@ -22,18 +23,6 @@ from aftersales.customers.forms import ContactForm, CustomerFilterForm, Customer
 from aftersales.customers.models import Customer
 
 CUSTOMER_COLUMNS = "customer_list"  # extra columns other apps register (core.panels), e.g. open tickets
-
-
-def attach_errors(form: Any, exc: ValidationError, default_field: str | None = None) -> None:
-    """Put an action's ValidationError next to the field it is about (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        for text in exc.messages:
-            form.add_error(default_field, text)
 
 
 @login_required

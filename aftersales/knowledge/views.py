@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from aftersales.core.access import can_write, require_staff, require_write
+from aftersales.core.forms import attach_errors
 from aftersales.core.pagination import CappedPaginator
 from aftersales.core.search import query
-from aftersales.customers.views import attach_errors
 from aftersales.knowledge import actions, macros, queries
 from aftersales.knowledge.access import (
     articles_visible_to,

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from aftersales.core.access import is_lead, require_staff
+from aftersales.core.forms import attach_errors
 from aftersales.monitoring import actions_ingestion
 from aftersales.monitoring.forms_ingestion import MapKeyForm
 from aftersales.monitoring.models import EventState, RawEvent
@@ -76,7 +77,7 @@ def map_key(request: HttpRequest) -> HttpResponse:
             account, replayed = actions_ingestion.map_unmapped_key(api_key=api_key, actor=request.user,
                                                                    **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _(
                 "The key %(key)s now belongs to %(customer)s: %(recorded)d of %(events)d stored events recorded."
@@ -87,13 +88,3 @@ def map_key(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/ingestion/map.html", {
         "form": form, "api_key": api_key, "waiting": waiting, "section": "monitoring_unmapped",
     }, status=status)
-
-
-def _attach_errors(form: MapKeyForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for text in exc.messages:
-            form.add_error(None, text)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftersales.customers.views import attach_errors
+from aftersales.core.forms import attach_errors
 from aftersales.routing import actions
 from aftersales.routing.access import can_configure, require_configurer, require_reader
 from aftersales.routing.forms import MoveForm, RuleForm, SettingsForm

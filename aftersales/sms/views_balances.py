@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aftersales.core.access import can_write
+from aftersales.core.forms import attach_errors
 from aftersales.customers.access import get_customer_for_user
 from aftersales.sms import incidents
 from aftersales.sms.forms_balances import BalanceAlertsForm
@@ -34,9 +35,7 @@ def balance_alerts(request: HttpRequest, code: str) -> HttpResponse:
                     billing_contact=data["billing_contact"], auto_resolve=data["auto_resolve"],
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field != "__all__" else None, message)
+                attach_errors(form, error)
             else:
                 messages.success(request, _("Balance alerts saved for %(name)s.") % {"name": customer.name})
                 return redirect("customers:detail", customer.code)

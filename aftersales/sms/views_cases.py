@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aftersales.core.access import can_write, require_staff, require_write
+from aftersales.core.forms import attach_errors
 from aftersales.core.pagination import CappedPaginator
 from aftersales.sms import case_queries as queries
 from aftersales.sms import cases
@@ -49,15 +50,6 @@ def _with_durations(case: VendorCase) -> VendorCase:
     case.first_response_hours = _hours(case.opened_at, case.first_vendor_response_at)  # type: ignore[attr-defined]
     case.resolution_hours = _hours(case.opened_at, case.resolved_at)  # type: ignore[attr-defined]
     return case
-
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    """Put an action's error by the field it names (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- List, figures ------------------------------------------------------------------------------
@@ -137,7 +129,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 messages.success(request, _("%(case)s recorded.") % {"case": cases.case_label(case)})
                 return redirect("sms:case_detail", pk=case.pk)
@@ -193,7 +185,7 @@ def _run(
         try:
             outcome = action(form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_errors(form, exc)
         else:
             if outcome:
                 messages.success(request, outcome)

@@ -18,20 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.core.access import require_staff, require_write
+from aftersales.core.forms import attach_errors
 from aftersales.customers.access import customers_visible_to
 from aftersales.sms import numbers as actions
 from aftersales.sms.forms_numbers import NumberFilterForm, NumberForm
 from aftersales.sms.models import PhoneNumber, VendorAccount
-
-
-def _attach_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for text in exc.messages:
-            form.add_error(None, text)
 
 
 @login_required
@@ -100,7 +91,7 @@ def number_create(request: HttpRequest) -> HttpResponse:
         try:
             number = actions.add_number(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -143,7 +134,7 @@ def number_edit(request: HttpRequest, number_id: int) -> HttpResponse:
         try:
             actions.update_number(actor=request.user, number=number, **form.cleaned_data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Saved %(number)s.") % {"number": str(number)})
             return redirect(f"{_list_url()}?customer={number.customer.code}")

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.core import clock
 from aftersales.core.access import can_write, is_lead, require_staff, require_write
+from aftersales.core.forms import attach_errors
 from aftersales.customers.access import customers_visible_to
-from aftersales.customers.views import attach_errors
 from aftersales.sms import registrations as actions
 from aftersales.sms.forms_registrations import (
     COUNTRY_SUGGESTIONS,
