@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.formats import number_format
@@ -204,6 +205,28 @@ def _recovery_note(account: VendorAccount, assessment: Assessment) -> str:
 
 
 # --- Actions ---------------------------------------------------------------------------------
+def _open_ticket(
+    *, account: VendorAccount, subject: str, description: str, priority: int, contact: Any = None, actor: Any = None
+) -> Ticket:
+    """The account's balance ticket: Monitoring channel, billing & balance, owned by the account manager."""
+    customer = account.customer
+    return tickets.open_ticket(
+        subject=subject,
+        description=description,
+        channel=Channel.MONITORING,
+        customer=customer,
+        contact=contact,
+        category=Category.objects.filter(code=BALANCE_CATEGORY).first(),
+        priority=priority,
+        owner=customer.account_manager,
+        from_customer=False,
+        source_kind=SOURCE_KIND,
+        source_ref=f"account:{account.pk}",
+        tags=["balance"],
+        actor=actor,
+    )
+
+
 def _open_incident(
     *, account: VendorAccount, assessment: Assessment, alert_settings: BalanceAlertSettings | None, now: datetime
 ) -> BalanceIncident:
@@ -213,19 +236,12 @@ def _open_incident(
         contact = alert_settings.billing_contact
     with translation.override(desk_language(customer)):
         subject, description = ticket_subject(account, assessment), ticket_description(account, assessment)
-    ticket = tickets.open_ticket(
+    ticket = _open_ticket(
+        account=account,
         subject=subject,
         description=description,
-        channel=Channel.MONITORING,
-        customer=customer,
-        contact=contact if contact is not None and contact.customer_id == customer.pk else None,
-        category=Category.objects.filter(code=BALANCE_CATEGORY).first(),
         priority=Priority.P1 if assessment.run_out else Priority.P2,
-        owner=customer.account_manager,
-        from_customer=False,
-        source_kind=SOURCE_KIND,
-        source_ref=f"account:{account.pk}",
-        tags=["balance"],
+        contact=contact if contact is not None and contact.customer_id == customer.pk else None,
     )
     incident = BalanceIncident.objects.create(
         account=account,
@@ -373,12 +389,8 @@ def raise_incident(*, account: VendorAccount, summary: str, actor: Any = None) -
             .filter(account=account, recovered_at__isnull=True).first()
         )
         if incident is None:
-            customer = account.customer
-            ticket = tickets.open_ticket(
-                subject=summary[:200], description=summary, channel=Channel.MONITORING, customer=customer,
-                category=Category.objects.filter(code=BALANCE_CATEGORY).first(), priority=Priority.P2,
-                owner=customer.account_manager, from_customer=False, source_kind=SOURCE_KIND,
-                source_ref=f"account:{account.pk}", tags=["balance"], actor=actor,
+            ticket = _open_ticket(
+                account=account, subject=summary[:200], description=summary, priority=Priority.P2, actor=actor
             )
             incident = BalanceIncident.objects.create(
                 account=account, ticket=ticket, reason=BalanceIncident.Reason.ALERT, opened_at=now, updated_at=now,
@@ -402,8 +414,6 @@ def save_alert_settings(
 ) -> BalanceAlertSettings:
     """Set ``customer``'s balance thresholds (audited). A billing contact must be the customer's own,
     and emailing the customer needs one with an address."""
-    from django.core.exceptions import ValidationError
-
     if billing_contact is not None and billing_contact.customer_id != customer.pk:
         raise ValidationError({"billing_contact": _("Pick a contact of %(customer)s.") % {"customer": customer}})
     if notify_customer and (billing_contact is None or not billing_contact.email):
