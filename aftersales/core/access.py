@@ -51,3 +51,9 @@ def require_staff(user: Any) -> None:
 def require_write(user: Any) -> None:
     if not can_write(user):
         raise PermissionDenied
+
+
+def require_lead(user: Any) -> None:
+    """Leads and admins only (a staff role is implied)."""
+    if not is_lead(user):
+        raise PermissionDenied

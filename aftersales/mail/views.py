@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from aftersales.core.access import is_lead
+from aftersales.core.access import require_lead
 from aftersales.mail import inbound as inbound_mail
 from aftersales.mail.models import InboundEmail, InboundState
 
@@ -22,14 +22,9 @@ FILTERS = {
 }
 
 
-def _require_lead(user: object) -> None:
-    if not is_lead(user):
-        raise PermissionDenied
-
-
 @login_required
 def problems(request: HttpRequest) -> HttpResponse:
-    _require_lead(request.user)
+    require_lead(request.user)
     shown = request.GET.get("state", "problems")
     if shown not in FILTERS:
         shown = "problems"
@@ -53,7 +48,7 @@ def problems(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
-    _require_lead(request.user)
+    require_lead(request.user)
     item = get_object_or_404(InboundEmail, pk=inbound_id)
     response = HttpResponse(bytes(item.raw), content_type="message/rfc822")
     response["Content-Disposition"] = f'attachment; filename="inbound-{item.pk}.eml"'
@@ -64,7 +59,7 @@ def raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
-    _require_lead(request.user)
+    require_lead(request.user)
     item = get_object_or_404(InboundEmail, pk=inbound_id)
     try:
         inbound_mail.retry(inbound=item, actor=request.user)

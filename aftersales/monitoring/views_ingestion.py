@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from aftersales.core.access import is_lead, require_staff
+from aftersales.core.access import is_lead, require_lead, require_staff
 from aftersales.core.forms import attach_errors
 from aftersales.monitoring import actions_ingestion
 from aftersales.monitoring.forms_ingestion import MapKeyForm
@@ -59,15 +59,9 @@ def unmapped(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _require_lead(user: Any) -> None:
-    require_staff(user)
-    if not is_lead(user):
-        raise PermissionDenied
-
-
 @login_required
 def map_key(request: HttpRequest) -> HttpResponse:
-    _require_lead(request.user)
+    require_lead(request.user)
     api_key = (request.POST.get("key") if request.method == "POST" else request.GET.get("key")) or ""
     api_key = api_key.strip()[:100]
     waiting = RawEvent.objects.filter(state=EventState.UNMAPPED, api_key=api_key).count() if api_key else 0
