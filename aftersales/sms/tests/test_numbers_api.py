@@ -85,3 +85,9 @@ def test_outsiders_and_anonymous_callers_are_refused(personas, numbers):
         user=personas.outsider, name="x", prefix=raw[:8], token_hash=hash_token(raw), created_at=clock.now()
     )
     assert Client().get(URL, headers={"Authorization": f"Bearer {raw}"}).status_code == 403
+
+
+def test_the_webhook_reason_is_a_sentence_in_the_callers_language(personas, numbers):
+    PhoneNumber.objects.filter(pk=numbers["us"].pk).update(webhook_message="http:502")
+    items = {item["msisdn"]: item for item in _get(personas.viewer).json()["items"]}
+    assert items["18335550101"]["webhook_message"] == "The address answered HTTP 502 (a server error)."
