@@ -4,11 +4,13 @@
   (``TrafficFeed``), and one row per message part (``MessageRecord``);
 - ``rollups``: hourly counters per account × country × network (``TrafficRollup``) and per number
   prefix (``PrefixRollup``), which monitors and reports read;
-- ``alerts``: monitor settings per customer, alerts and the incidents they group into.
+- ``alerts``: monitor settings per customer, alerts and the incidents they group into;
+- ``pulls``: the periodic Reports API pulls, one per account, direction and 24-hour window.
 """
 
 from aftersales.monitoring.models.alerts import Alert, AlertIncident, AlertState, MonitorSetting, Severity
 from aftersales.monitoring.models.events import EventSource, EventState, MessageRecord, RawEvent, TrafficFeed
+from aftersales.monitoring.models.pulls import PullState, ReportPull
 from aftersales.monitoring.models.rollups import PrefixRollup, TrafficRollup
 
 __all__ = [
@@ -20,7 +22,9 @@ __all__ = [
     "MessageRecord",
     "MonitorSetting",
     "PrefixRollup",
+    "PullState",
     "RawEvent",
+    "ReportPull",
     "Severity",
     "TrafficFeed",
     "TrafficRollup",

@@ -43,10 +43,14 @@ class MonitorSetting(models.Model):
 
 
 class AlertIncident(models.Model):
-    """One customer's problem under one key (e.g. "starriver:NG"), with its one proactive ticket."""
+    """One customer's problem under one key (e.g. "starriver:NG"), with its one proactive ticket.
+
+    No customer: a problem of the team's own services (a probe of our platform), whose ticket goes to
+    the desk without a customer."""
 
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("customer"),
     )
     key = models.CharField(_("key"), max_length=120)
     ticket = models.ForeignKey(
@@ -64,6 +68,10 @@ class AlertIncident(models.Model):
             models.UniqueConstraint(
                 fields=["customer", "key"], condition=models.Q(resolved_at__isnull=True), name="mon_one_open_incident"
             ),
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(resolved_at__isnull=True, customer__isnull=True),
+                name="mon_one_open_own_incident",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -73,8 +81,9 @@ class AlertIncident(models.Model):
 class Alert(models.Model):
     fingerprint = models.CharField(_("fingerprint"), max_length=200)
     monitor = models.CharField(_("monitor"), max_length=40)
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    customer = models.ForeignKey(  # empty: about the team's own services (a probe of our platform)
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("customer"),
     )
     account = models.ForeignKey(
         "sms.VendorAccount", null=True, blank=True, on_delete=models.CASCADE, related_name="+",

@@ -53,6 +53,10 @@ class PrefixRollup(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True)
     messages = models.PositiveIntegerField(_("messages"), default=0)
     numbers = models.PositiveIntegerField(_("distinct numbers"), default=0)
+    # Distinct numbers whose neighbour (the number one below or above) was already seen under this
+    # prefix in the same hour: an enumeration (…0001, …0002, …0003) counts nearly every number here,
+    # random real recipients almost never.
+    sequential = models.PositiveIntegerField(_("numbers next to another"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("prefix rollup")
