@@ -23,12 +23,14 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.db import connection
 
 from aftersales.core import clock
 from aftersales.monitoring import payloads
@@ -66,18 +68,35 @@ class Answer:
     body: dict[str, Any]
 
 
-def _store(source: str, request: Request, **fields: Any) -> RawEvent:
-    # One INSERT in autocommit mode is its own transaction (committed, durably, when it returns) and
-    # costs one round trip instead of three (BEGIN, INSERT, COMMIT).
-    return RawEvent.objects.create(
-        source=source,
-        received_at=clock.now(),
-        method=request.method[:8],
-        content_type=request.content_type[:100],
-        body=request.body,
-        remote_addr=request.remote_addr[:64],
-        **fields,
+_RAW_COLUMNS = (
+    "source", "received_at", "method", "content_type", "body", "remote_addr", "feed_id", "state", "reason",
+    "api_key", "account_id", "dedup_key", "processed_at",
+)
+
+
+def _store(
+    source: str, request: Request, *, state: str = EventState.STORED, reason: str = "", api_key: str = "",
+    account_id: int | None = None, feed: TrafficFeed | None = None, dedup_key: str = "",
+) -> int:
+    """Store the request as a ``RawEvent``; its id.
+
+    One INSERT in autocommit mode is its own transaction (committed, durably, when it returns) and
+    costs one round trip instead of three (BEGIN, INSERT, COMMIT). It is written as SQL, not through
+    ``Model.save``: on the webhook's hot path the ORM's per-field preparation cost more than the
+    database (bench/README.md, "Telemetry in, one receipt at a time")."""
+    values = (
+        source, connection.ops.adapt_datetimefield_value(clock.now()), request.method[:8],
+        request.content_type[:100], request.body, request.remote_addr[:64], feed.pk if feed is not None else None,
+        state, reason[:300], api_key[:100], account_id, dedup_key[:200], None,
     )
+    table = connection.ops.quote_name(RawEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(_RAW_COLUMNS)}) "  # noqa: S608 - fixed names, values are parameters
+            f"VALUES ({', '.join(['%s'] * len(_RAW_COLUMNS))}) RETURNING id",
+            values,
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _state_of(result: IngestResult) -> str:
@@ -102,17 +121,48 @@ def _record_now(events: list[TrafficEvent], *, source: str) -> IngestResult | No
         return None
 
 
-def _signature_account(api_key: str) -> Any:
+@dataclass(frozen=True)
+class SignatureAccount:
+    """What a webhook needs of the vendor account its ``api-key`` names."""
+
+    pk: int
+    signature_secret: str
+    signature_method: str
+
+
+# api-key → (expires at, account or None), per process. Every receipt names its key, and one SELECT
+# per receipt was a third of the webhook's cost. Saving or deleting a vendor account clears it in this
+# process (``forget_signature_accounts``, connected in apps.py); other processes see the change within
+# ``SIGNATURE_ACCOUNT_TTL`` seconds.
+SIGNATURE_ACCOUNT_TTL = 30.0
+_SIGNATURE_ACCOUNTS_MAX = 10_000
+_signature_accounts: dict[str, tuple[float, SignatureAccount | None]] = {}
+
+
+def forget_signature_accounts(**_: Any) -> None:
+    _signature_accounts.clear()
+
+
+def _signature_account(api_key: str) -> SignatureAccount | None:
     from aftersales.sms.models import VendorAccount
 
     if not api_key:
         return None
-    return (
+    cached = _signature_accounts.get(api_key)
+    now = time.monotonic()
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    row = (
         VendorAccount.objects.filter(api_key=api_key, active=True)
         .only("pk", "signature_secret", "signature_method")
         .order_by("pk")
         .first()
     )
+    found = None if row is None else SignatureAccount(row.pk, row.signature_secret, row.signature_method)
+    if len(_signature_accounts) >= _SIGNATURE_ACCOUNTS_MAX:
+        _signature_accounts.clear()
+    _signature_accounts[api_key] = (now + SIGNATURE_ACCOUNT_TTL, found)
+    return found
 
 
 def _max_age() -> dt.timedelta:
@@ -134,18 +184,18 @@ def receive_vonage_sms(source: str, request: Request) -> Answer:
         )
         if reason:
             raw = _store(source, request, state=EventState.INVALID, reason=reason[:300], api_key=api_key,
-                         account=account)
-            return Answer(401, {"error": "bad_signature", "detail": reason, "id": raw.pk})
+                         account_id=account.pk)
+            return Answer(401, {"error": "bad_signature", "detail": reason, "id": raw})
     parse = payloads.vonage_dlr if source == EventSource.VONAGE_DLR else payloads.vonage_inbound
     try:
         event = parse(params, received_at=clock.now())
     except payloads.Malformed as exc:
         raw = _store(source, request, state=EventState.INVALID, reason=str(exc)[:300], api_key=api_key)
-        return Answer(400, {"error": "malformed", "detail": str(exc), "id": raw.pk})
+        return Answer(400, {"error": "malformed", "detail": str(exc), "id": raw})
     raw = _store(source, request, api_key=api_key, dedup_key=dedup_key(event))
-    result = _record_now([replace(event, raw_event_id=raw.pk)], source=source)
+    result = _record_now([replace(event, raw_event_id=raw)], source=source)
     state = _state_of(result) if result is not None else EventState.STORED
-    return Answer(200, {"state": state, "id": raw.pk})
+    return Answer(200, {"state": state, "id": raw})
 
 
 # --- Verify v2 ---------------------------------------------------------------------------------
@@ -175,21 +225,23 @@ def receive_verify(request: Request) -> Answer:
     api_key = (request.query.get("api_key") or request.query.get("api-key") or "")[:100]
     if not isinstance(request.params, dict) or not request.params:
         raw = _store(source, request, state=EventState.INVALID, reason="the body is not a JSON object", api_key=api_key)
-        return Answer(400, {"error": "malformed", "detail": "Post the callback as a JSON object.", "id": raw.pk})
+        return Answer(400, {"error": "malformed", "detail": "Post the callback as a JSON object.", "id": raw})
     account = _signature_account(api_key)
     if account is not None and account.signature_secret:
         reason = _verify_jwt_reason(request, account.signature_secret)
         if reason:
-            raw = _store(source, request, state=EventState.INVALID, reason=reason, api_key=api_key, account=account)
-            return Answer(401, {"error": "bad_signature", "detail": reason, "id": raw.pk})
+            raw = _store(
+                source, request, state=EventState.INVALID, reason=reason, api_key=api_key, account_id=account.pk
+            )
+            return Answer(401, {"error": "bad_signature", "detail": reason, "id": raw})
     try:
         events = payloads.verify_callback(request.params, api_key=api_key, received_at=clock.now())
     except payloads.Malformed as exc:
         raw = _store(source, request, state=EventState.INVALID, reason=str(exc)[:300], api_key=api_key)
-        return Answer(400, {"error": "malformed", "detail": str(exc), "id": raw.pk})
+        return Answer(400, {"error": "malformed", "detail": str(exc), "id": raw})
     raw = _store(source, request, api_key=api_key, dedup_key=dedup_key(events[-1]))
-    result = _record_now([replace(e, raw_event_id=raw.pk) for e in events], source=source)
-    return Answer(200, {"state": _state_of(result) if result is not None else EventState.STORED, "id": raw.pk})
+    result = _record_now([replace(e, raw_event_id=raw) for e in events], source=source)
+    return Answer(200, {"state": _state_of(result) if result is not None else EventState.STORED, "id": raw})
 
 
 # --- Token-authenticated feeds -----------------------------------------------------------------
@@ -215,10 +267,10 @@ def receive_conversion(request: Request, feed: TrafficFeed) -> Answer:
         ]
     except payloads.Malformed as exc:
         raw = _store(source, request, state=EventState.INVALID, reason=str(exc)[:300], feed=feed)
-        return Answer(400, {"error": "malformed", "detail": str(exc), "id": raw.pk})
+        return Answer(400, {"error": "malformed", "detail": str(exc), "id": raw})
     raw = _store(source, request, feed=feed, api_key=events[0].api_key[:100], dedup_key=dedup_key(events[-1]))
-    result = _record_now([replace(e, raw_event_id=raw.pk) for e in events], source=source)
-    return Answer(200, {"state": _state_of(result) if result is not None else EventState.STORED, "id": raw.pk})
+    result = _record_now([replace(e, raw_event_id=raw) for e in events], source=source)
+    return Answer(200, {"state": _state_of(result) if result is not None else EventState.STORED, "id": raw})
 
 
 def feed_events(
@@ -249,17 +301,17 @@ def receive_traffic(request: Request, feed: TrafficFeed) -> Answer:
         reason = "no line could be read" if errors else "the body is empty"
         raw = _store(source, request, state=EventState.INVALID, reason=reason, feed=feed)
         return Answer(400, {"error": "malformed", "detail": reason, "accepted": 0, "errors": errors[:MAX_FEED_ERRORS],
-                            "error_count": len(errors), "id": raw.pk})
+                            "error_count": len(errors), "id": raw})
     reason = f"{len(errors)} line(s) could not be read" if errors else ""
     raw = _store(source, request, feed=feed, reason=reason)
     # Lines may name different keys, so they carry no raw id: an unmapped line is kept as its own raw event.
     result = _record_now(events, source=source)
-    body: dict[str, Any] = {"id": raw.pk, "lines": len(events) + len(errors), "errors": errors[:MAX_FEED_ERRORS],
+    body: dict[str, Any] = {"id": raw, "lines": len(events) + len(errors), "errors": errors[:MAX_FEED_ERRORS],
                             "error_count": len(errors)}
     if result is None:
         body.update(state=EventState.STORED, accepted=len(events))
         return Answer(200, body)
-    RawEvent.objects.filter(pk=raw.pk).update(state=EventState.PROCESSED, processed_at=clock.now())
+    RawEvent.objects.filter(pk=raw).update(state=EventState.PROCESSED, processed_at=clock.now())
     body.update(state=EventState.PROCESSED, accepted=result.recorded + result.duplicates + result.unmapped,
                 recorded=result.recorded, duplicates=result.duplicates, unmapped=result.unmapped,
                 unmapped_keys=sorted(result.unmapped_keys))
