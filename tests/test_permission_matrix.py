@@ -479,6 +479,7 @@ MATRIX: list[Row] = [
     Row("monitoring:alerts", "GET", "/monitoring/alerts/?state=firing", PAGE),
     Row("monitoring:alert_detail", "GET", "/monitoring/alerts/{mon_alert}/", PAGE),
     Row("monitoring:alert_suspend", "POST", "/monitoring/alerts/{mon_alert}/suspend-subaccount/", POST),
+    Row("monitoring:alert_act", "POST", "/monitoring/alerts/{mon_alert}/actions/block_prefix/", POST),
     Row("monitoring:customer_health", "GET", "/monitoring/customers/{code}/", OBJECT_PAGE),
     Row("core:panel", "GET", "/panels/customer/monitoring-health/{code}/", PAGE),
     Row("core:panel", "GET", "/panels/ticket/monitoring-health/{ref}/", PAGE),
@@ -501,6 +502,22 @@ MATRIX: list[Row] = [
     Row("monitoring:unmapped_map", "GET", "/monitoring/unmapped/map/?key={unmapped_key}", LEAD_PAGE),
     Row("monitoring:unmapped_map", "POST", "/monitoring/unmapped/map/", LEAD_POST,
         {"key": "{unmapped_key}", "customer": "{ingestion_customer}", "kind": "vonage"}),
+    # probes (巡检): staff read; leads set them up; writers run one now; the heartbeat hook is public
+    Row("monitoring:probes", "GET", "/monitoring/probes/", PAGE),
+    Row("monitoring:probe_detail", "GET", "/monitoring/probes/{probe}/", PAGE),
+    Row("monitoring:probe_create", "GET", "/monitoring/probes/new/", LEAD_PAGE),
+    Row("monitoring:probe_create", "POST", "/monitoring/probes/new/", LEAD_POST, {"kind": "heartbeat"}),
+    Row("monitoring:probe_edit", "GET", "/monitoring/probes/{probe}/edit/", LEAD_PAGE),
+    Row("monitoring:probe_run", "POST", "/monitoring/probes/{probe}/run/", POST),
+    Row("monitoring:probe_token", "POST", "/monitoring/probes/{probe}/new-token/", LEAD_POST),
+    Row("monitoring:probe_delete", "POST", "/monitoring/probes/{probe}/delete/", LEAD_POST),
+    Row("monitoring_hooks:heartbeat", "GET", "/hooks/heartbeat/{probe_token}", PUBLIC),
+    Row("monitoring_hooks:heartbeat", "GET", "/hooks/heartbeat/unknown-token", policy(
+        anonymous=404, outsider=404, viewer=404, writer=404)),
+    # Reports API pulls: leads; a customer's notice settings: like its health page, writers change them
+    Row("monitoring:pulls", "GET", "/monitoring/pulls/", LEAD_PAGE),
+    Row("monitoring:customer_notice", "GET", "/monitoring/customers/{code}/notice/", OBJECT_PAGE),
+    Row("monitoring:customer_notice", "POST", "/monitoring/customers/{code}/notice/", OBJECT_POST),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
@@ -566,7 +583,15 @@ def world(personas: Any) -> dict[str, Any]:
         **_cases_world(personas),
         **_monitors_world(personas),
         **_ingestion_world(personas),
+        **_probes_world(),
     }
+
+
+def _probes_world() -> dict[str, Any]:
+    from aftersales.monitoring.probes.actions import save_probe
+
+    probe = save_probe(actor=None, name="Matrix heartbeat", kind="heartbeat", interval_minutes=60, grace_minutes=10)
+    return {"probe": probe.pk, "probe_token": probe.heartbeat_token}
 
 
 def _monitors_world(personas: Any) -> dict[str, Any]:

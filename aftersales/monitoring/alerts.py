@@ -16,6 +16,11 @@
    note (and raise the priority); when all its alerts have resolved, a note and the ticket resolves
    itself. Balance-type incidents go to the account's balance incident ticket
    (``sms.incidents.raise_incident``) instead of a second ticket.
+
+Alerts of other sources (probes, ``monitoring.probes``: monitor "probe") are raised and resolved by
+their source; a pass only ever touches the alerts of the monitors it ran. Their incident key is the
+alert's fingerprint. An alert without a customer is about the team's own services: its ticket has
+no customer and is written in the desk's default language.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from django.utils.translation import gettext_noop
 from aftersales.audit.log import record as audit
 from aftersales.core import clock
 from aftersales.knowledge.models import Article, ArticleStatus
-from aftersales.monitoring.messages import explain
+from aftersales.monitoring import notices
+from aftersales.monitoring.messages import explain, source_title
 from aftersales.monitoring.models import Alert, AlertIncident, AlertState, Severity
 from aftersales.monitoring.monitors import MONITORS, Context, Finding, Monitor
 from aftersales.monitoring.monitors.base import SEVERITY_RANK, where
@@ -132,7 +138,7 @@ def evaluate_all(now: dt.datetime | None = None, *, monitors: Iterable[Monitor] 
     findings = run_monitors(context, chosen)
     series = _series(context, findings) if findings else {}
     report = PassReport(findings=len(findings))
-    _apply_findings(context, findings, series, now=now, report=report)
+    _apply_findings(context, findings, series, now=now, report=report, monitors={m.key for m in chosen})
     sync_incidents(now=now, report=report)
     report.queries = context.queries
     return report
@@ -148,10 +154,15 @@ def _hold_runs(context: Context, alert: Alert) -> int:
 
 def _apply_findings(
     context: Context, findings: list[Finding], series: dict[str, list[list[Any]]], *, now: dt.datetime,
-    report: PassReport,
+    report: PassReport, monitors: set[str],
 ) -> None:
+    """Upsert the findings' alerts; the firing alerts of ``monitors`` (those that ran) without a finding
+    count a healthy run. Alerts of other monitors and sources (probes) are left alone."""
     with transaction.atomic():
-        firing = {a.fingerprint: a for a in Alert.objects.select_for_update().filter(state=AlertState.FIRING)}
+        firing = {
+            a.fingerprint: a
+            for a in Alert.objects.select_for_update().filter(state=AlertState.FIRING, monitor__in=monitors)
+        }
         new: list[Alert] = []
         changed: list[Alert] = []
         for finding in findings:
@@ -184,7 +195,9 @@ def _apply_findings(
 # --- Incidents and their tickets ---------------------------------------------------------------
 def incident_key(alert: Alert) -> str:
     monitor = MONITORS.get(alert.monitor)
-    if monitor is not None and monitor.group == "balance":
+    if monitor is None:  # another source (a probe): its own incident
+        return alert.fingerprint
+    if monitor.group == "balance":
         return f"account:{alert.account_id}"
     return f"country:{alert.country or '-'}"
 
@@ -198,7 +211,7 @@ def sync_incidents(*, now: dt.datetime | None = None, report: PassReport | None 
     transaction, so one failure never stops the others)."""
     now = now or clock.now()
     report = report or PassReport()
-    groups: dict[tuple[int, str], list[Alert]] = defaultdict(list)
+    groups: dict[tuple[int | None, str], list[Alert]] = defaultdict(list)
     for alert in Alert.objects.filter(state=AlertState.FIRING).select_related("customer", "account"):
         groups[(alert.customer_id, incident_key(alert))].append(alert)
     open_incidents = {
@@ -240,9 +253,22 @@ def _article_lines(slugs: list[str], language: str) -> list[str]:
     return [f"- {titles.get(slug, slug)} ({slug})" for slug in slugs]
 
 
+def monitor_title(key: str) -> str:
+    monitor = MONITORS.get(key)
+    return str(monitor.title) if monitor else source_title(key)
+
+
+def _customer_name(customer: Any) -> str:
+    return customer.name if customer is not None else _("our own services")
+
+
+def _from_monitors(alerts: list[Alert]) -> bool:
+    """Whether any alert comes from the rollup monitors (else: probes only)."""
+    return any(a.monitor in MONITORS for a in alerts)
+
+
 def alert_line(alert: Alert) -> str:
-    monitor = MONITORS.get(alert.monitor)
-    title = str(monitor.title) if monitor else alert.monitor
+    title = monitor_title(alert.monitor)
     return f"- [{alert.get_severity_display()}] {title}: {explain({**alert.evidence})}"
 
 
@@ -260,17 +286,22 @@ def _links_for(alerts: list[Alert], ticket_ref: str | None) -> list[str]:
             _("Possible SMS pumping: see the suggested actions (block prefix, restrict country, suspend "
               "sub-account) at %(url)s") % {"url": _link(reverse("monitoring:alert_detail", args=[fraud.pk]))}
         )
+    for alert in alerts:
+        if alert.evidence.get("link"):
+            lines.append(_("Details: %(url)s") % {"url": _link(alert.evidence["link"])})
     return lines
 
 
 def ticket_subject(customer: Any, key: str, alerts: list[Alert]) -> str:
     place = key.split(":", 1)[1]
     if any(MONITORS[a.monitor].is_fraud for a in alerts if a.monitor in MONITORS):
-        return _("Possible SMS pumping: %(customer)s, %(place)s") % {"customer": customer.name, "place": place}
+        return _("Possible SMS pumping: %(customer)s, %(place)s") % {"customer": _customer_name(customer),
+                                                                    "place": place}
     main = max(alerts, key=lambda a: SEVERITY_RANK.get(a.severity, 0))  # type: ignore[call-overload]
-    monitor = MONITORS.get(main.monitor)
+    if main.monitor not in MONITORS:  # a probe: its name is the place
+        place = str(main.evidence.get("where") or place)
     return _("%(monitor)s: %(customer)s, %(place)s") % {
-        "monitor": monitor.title if monitor else main.monitor, "customer": customer.name, "place": place,
+        "monitor": monitor_title(main.monitor), "customer": _customer_name(customer), "place": place,
     }
 
 
@@ -281,16 +312,18 @@ def ticket_description(customer: Any, alerts: list[Alert], *, ticket_ref: str | 
         for slug in alert.evidence.get("articles", []):
             if slug not in slugs:
                 slugs.append(slug)
-    lines = [
-        _("The early-warning monitors found a problem in %(customer)s's traffic before the customer told us:")
-        % {"customer": customer.name},
-        *[alert_line(a) for a in alerts],
-        "",
-        *_links_for(alerts, ticket_ref),
-        _("Charts and details: %(url)s") % {
-            "url": _link(reverse("monitoring:alerts") + f"?customer={customer.code}&state=firing")
-        },
-    ]
+    if _from_monitors(alerts) and customer is not None:
+        intro = _("The early-warning monitors found a problem in %(customer)s's traffic before the customer told "
+                  "us:") % {"customer": customer.name}
+    elif customer is not None:
+        intro = _("A probe of %(customer)s's service failed before the customer told us:") % {
+            "customer": customer.name}
+    else:
+        intro = _("A probe of our own services failed:")
+    lines = [intro, *[alert_line(a) for a in alerts], "", *_links_for(alerts, ticket_ref)]
+    if _from_monitors(alerts):
+        query = f"?customer={customer.code}&state=firing" if customer is not None else "?state=firing"
+        lines.append(_("Charts and details: %(url)s") % {"url": _link(reverse("monitoring:alerts") + query)})
     if slugs:
         lines += ["", _("Suggested knowledge articles:"), *_article_lines(slugs, language)]
     lines += ["", _("This ticket gets a note when more alerts join, and resolves itself when every alert has "
@@ -299,6 +332,8 @@ def ticket_description(customer: Any, alerts: list[Alert], *, ticket_ref: str | 
 
 
 def _category(alerts: list[Alert]) -> Category | None:
+    if not _from_monitors(alerts):
+        return None  # probes: left to the routing rules
     fraud = any(MONITORS[a.monitor].is_fraud for a in alerts if a.monitor in MONITORS)
     return Category.objects.filter(code="fraud" if fraud else "delivery-conversion").first()
 
@@ -315,18 +350,23 @@ def open_incident(*, customer: Any, key: str, alerts: list[Alert], now: dt.datet
             account = VendorAccount.objects.select_related("customer").get(pk=int(key.split(":", 1)[1]))
             balance = balance_incidents.raise_incident(account=account, summary=f"{subject}\n\n{description}")
             ticket = balance.ticket
+            notice = None
         else:
+            notice = notices.applicable(customer, alerts)
             ticket = tickets.open_ticket(
                 subject=subject, description=description, channel=Channel.MONITORING, customer=customer,
                 category=_category(alerts), priority=PRIORITY.get(_max_severity(alerts), Priority.P2),  # type: ignore[call-overload]
                 owner=None, from_customer=False, source_kind=SOURCE_KIND, source_ref=f"incident:{incident.pk}",
                 tags=["monitoring", *sorted({a.monitor for a in alerts})],
+                contact=notice.contact if notice is not None else None,
             )
         incident.ticket = ticket
         incident.save(update_fields=["ticket"])
         Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(incident=incident)
         audit(actor=None, action="monitoring.incident.open", obj=incident,
               after={"key": key, "ticket": ticket.ref, "alerts": [a.fingerprint for a in alerts]})
+        if notice is not None:  # the customer asked to be told (monitoring.notices)
+            notices.send(notice=notice, ticket=ticket, alerts=alerts)
     return incident
 
 

@@ -1,8 +1,10 @@
-"""Telemetry webhooks under /hooks/ (Vonage DLR, inbound, Verify, conversions, the generic feed)."""
+"""Telemetry webhooks under /hooks/ (Vonage DLR, inbound, Verify, conversions, the generic feed) and the
+probes' heartbeat pings."""
 
 from django.urls import path
 
 from aftersales.monitoring import hooks
+from aftersales.monitoring.probes import hooks as probe_hooks
 
 app_name = "monitoring_hooks"
 urlpatterns: list = [
@@ -11,4 +13,6 @@ urlpatterns: list = [
     path("vonage/verify", hooks.vonage_verify, name="vonage_verify"),
     path("conversion", hooks.conversion, name="conversion"),
     path("traffic", hooks.traffic, name="traffic"),
+    path("heartbeat/<str:token>", probe_hooks.heartbeat, name="heartbeat"),
+    path("heartbeat/<str:token>/", probe_hooks.heartbeat),
 ]

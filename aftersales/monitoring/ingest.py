@@ -116,6 +116,16 @@ def prefix_of(msisdn: str) -> str:
     return msisdn[:-4][:16] if len(msisdn) > 6 else ""
 
 
+def neighbours(msisdn: str) -> tuple[str, ...]:
+    """The numbers one below and one above ``msisdn`` under the same prefix (…0000 has no lower one,
+    …9999 no upper one): what an enumeration of a number range sends to next."""
+    if not msisdn.isdigit() or not prefix_of(msisdn):
+        return ()
+    last = int(msisdn[-4:])
+    head = msisdn[:-4]
+    return tuple(f"{head}{n:04d}" for n in (last - 1, last + 1) if 0 <= n <= 9999)
+
+
 # --- Distinct numbers per prefix and hour ------------------------------------------------------
 
 
@@ -125,6 +135,9 @@ class SeenNumbers:
     A number is counted once per hour in ``PrefixRollup.numbers``. Within one process (an import, the
     simulator, one web worker) that is exact; across web workers a repeated number can be counted
     once per worker — a small overcount that only makes the prefix monitor a little more cautious.
+    ``PrefixRollup.sequential`` (a new number whose neighbour, ±1, was already seen this hour) reads
+    the same memory, with the opposite trade-off: a neighbour seen only by another worker is missed,
+    an undercount that makes the sequential-numbers monitor a little more cautious too.
     Bounded: past ``limit`` pairs the oldest hours are forgotten, so memory stays flat on any import.
     """
 
@@ -456,6 +469,11 @@ class _Batch:
         if seen not in self.numbers_seen_here and seen not in seen_numbers:
             self.numbers_seen_here.add(seen)
             counters.numbers += 1
+            if any(
+                (hour, account_id, neighbour) in self.numbers_seen_here or (hour, account_id, neighbour) in seen_numbers
+                for neighbour in neighbours(record.msisdn)
+            ):
+                counters.sequential += 1
 
     # -- writing --------------------------------------------------------------------------------
 

@@ -46,6 +46,11 @@ MESSAGES: dict[str, Promise] = {
         "%(numbers)s distinct numbers under the prefix +%(prefix)s… in one hour (alert at %(threshold)s); "
         "%(prefixes)s prefixes in %(where)s over the threshold"
     ),
+    "sequential_numbers": _(
+        "%(sequential)s numbers in a row under the prefix +%(prefix)s… in one hour, out of %(numbers)s numbers "
+        "there (each sent right next to a number already sent: a script walking a number range; alert at "
+        "%(min_sequential)s); %(prefixes)s prefixes in %(where)s look like this, e.g. %(examples)s"
+    ),
     "ait_conversion": _(
         "conversion for %(where)s is %(rate)s with a normal delivery rate of %(delivery)s over the last hour, "
         "%(requested)s requests: messages delivered but never used are a sign of SMS pumping"
@@ -62,7 +67,57 @@ MESSAGES: dict[str, Promise] = {
         "only %(rate)s of %(submitted)s messages to %(where)s got a delivery receipt (30-day baseline "
         "%(baseline)s): receipts stopped arriving"
     ),
+    # Probes (monitoring.probes): ``where`` is the probe's name; ``failures`` the failed checks in a row.
+    "probe_status": _(
+        "%(where)s answered HTTP %(status)s instead of %(expected)s (%(url)s); %(failures)s failed checks in a row"
+    ),
+    "probe_body": _(
+        "%(where)s answered without the expected text “%(text)s” (%(url)s); %(failures)s failed checks in a row"
+    ),
+    "probe_timeout": _(
+        "%(where)s did not answer within %(timeout)s seconds (%(url)s); %(failures)s failed checks in a row"
+    ),
+    "probe_ssl": _(
+        "%(where)s: the TLS/SSL connection failed (%(detail)s); %(failures)s failed checks in a row"
+    ),
+    "probe_dns": _(
+        "%(where)s: the host name %(host)s could not be resolved (DNS); %(failures)s failed checks in a row"
+    ),
+    "probe_connection": _(
+        "%(where)s: could not connect to %(url)s (%(detail)s); %(failures)s failed checks in a row"
+    ),
+    "probe_error": _("%(where)s: the check failed (%(detail)s); %(failures)s failed checks in a row"),
+    "probe_heartbeat_missing": _(
+        "no ping from %(where)s since %(since)s (expected every %(interval)s minutes, %(grace)s minutes' grace); "
+        "%(failures)s missed checks in a row"
+    ),
+    "probe_heartbeat_never": _(
+        "%(where)s has never pinged its heartbeat URL (expected every %(interval)s minutes, %(grace)s minutes' "
+        "grace); %(failures)s missed checks in a row"
+    ),
+    "probe_sms_no_receipt": _(
+        "the test message from %(where)s to +%(to)s through %(account)s got no delivery receipt within "
+        "%(minutes)s minutes; %(failures)s failed round trips in a row"
+    ),
+    "probe_sms_undelivered": _(
+        "the test message from %(where)s to +%(to)s through %(account)s was not delivered (receipt: %(detail)s); "
+        "%(failures)s failed round trips in a row"
+    ),
+    "probe_sms_send_failed": _(
+        "%(where)s could not send its test message through %(account)s (%(detail)s); %(failures)s failed round "
+        "trips in a row"
+    ),
 }
+
+# Titles of alert sources other than the rollup monitors (``monitors.MONITORS`` have their own).
+SOURCE_TITLES: dict[str, Promise] = {
+    "probe": _("Probe failing"),
+}
+
+
+def source_title(key: str) -> str:
+    title = SOURCE_TITLES.get(key)
+    return str(title) if title is not None else key
 
 PERCENT_KEYS = frozenset({"rate", "baseline", "share", "threshold", "delivery"})
 
@@ -74,7 +129,8 @@ def percent(value: Any) -> str:
 
 
 def _value(key: str, value: Any) -> str:
-    if key in PERCENT_KEYS:
+    # A rate is a fraction (a float); a whole-number threshold (e.g. 10 numbers) is a count.
+    if key in PERCENT_KEYS and not isinstance(value, int):
         return percent(value)
     if isinstance(value, bool) or value is None:
         return "—" if value is None else str(value)

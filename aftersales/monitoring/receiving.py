@@ -352,6 +352,10 @@ def events_from_raw(raw: RawEvent) -> list[TrafficEvent]:
     if raw.source == EventSource.TRAFFIC:
         events, _errors = feed_events(raw.body, account_id=feed_account, received_at=received_at)
         return events  # lines carry no raw id (see receive_traffic)
+    if raw.source == EventSource.REPORTS:
+        from aftersales.monitoring.reports_pull import page_events  # the pull imports the ingestion side
+
+        return page_events(raw)
     raise payloads.Malformed(f"{raw.source} events cannot be read again")
 
 

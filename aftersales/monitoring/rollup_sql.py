@@ -63,6 +63,7 @@ class PrefixCounters:
     country: str = ""
     messages: int = 0
     numbers: int = 0
+    sequential: int = 0  # new numbers whose neighbour (±1) was already seen under the prefix that hour
 
 
 TrafficKey = tuple[int, dt.datetime, str, str]  # account id, hour, country, network
@@ -147,7 +148,8 @@ def add_traffic(deltas: dict[TrafficKey, Counters]) -> None:
 
 
 def add_prefixes(deltas: dict[PrefixKey, PrefixCounters]) -> None:
-    """Add ``deltas`` to ``PrefixRollup`` rows (messages and distinct numbers per prefix and hour)."""
+    """Add ``deltas`` to ``PrefixRollup`` rows (messages, distinct numbers and numbers next to another
+    per prefix and hour)."""
     if not deltas:
         return
     table = connection.ops.quote_name(PrefixRollup._meta.db_table)
@@ -157,13 +159,14 @@ def add_prefixes(deltas: dict[PrefixKey, PrefixCounters]) -> None:
         counters = deltas[key]
         rows.append(
             [account_id, _prep(PrefixRollup, "hour", hour), prefix, counters.country, counters.messages,
-             counters.numbers]
+             counters.numbers, counters.sequential]
         )
-    head = f"INSERT INTO {table} (account_id, hour, prefix, country, messages, numbers)"
+    head = f"INSERT INTO {table} (account_id, hour, prefix, country, messages, numbers, sequential)"
     tail = (
         "ON CONFLICT (account_id, hour, prefix) DO UPDATE SET "
         f"messages = {table}.messages + excluded.messages, numbers = {table}.numbers + excluded.numbers, "
+        f"sequential = {table}.sequential + excluded.sequential, "
         f"country = CASE WHEN {table}.country = '' THEN excluded.country ELSE {table}.country END"
     )
-    types = ["bigint", "timestamptz", "text", "text", "bigint", "bigint"]
+    types = ["bigint", "timestamptz", "text", "text", "bigint", "bigint", "bigint"]
     _execute_chunks(head, tail, rows, types if connection.vendor == "postgresql" else None)

@@ -48,3 +48,7 @@ register_job(
     "monitoring.purge_old_telemetry", every=dt.timedelta(days=1), offset=dt.timedelta(hours=2, minutes=30),
     task=purge_old_telemetry,
 )
+
+
+from aftersales.monitoring import reports_pull as _reports_pull  # noqa: E402,F401 - registers monitoring.pull_reports
+from aftersales.monitoring.probes import jobs as _probe_jobs  # noqa: E402,F401 - registers the probe jobs

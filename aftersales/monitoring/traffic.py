@@ -124,11 +124,15 @@ def generate(plan: Plan) -> Iterator[TrafficEvent]:
                 counter += 1
                 batch.extend(_message(rng, plan, hour, destination, counter, incident))
         if incident and plan.scenario == "pumping":
-            # Hundreds of OTP requests an hour to sequential numbers under three prefixes.
-            for n in range(_poisson(rng, max(150.0, plan.per_day / 10))):
+            # Hundreds of OTP requests an hour to sequential numbers: three blocks a script walks through,
+            # one number after the next (…0417, …0418, …0419), spread over the hour.
+            count = _poisson(rng, max(150.0, plan.per_day / 10))
+            per_block = count // 3 + 1
+            blocks = [f"{PUMPING.prefix}{k}{rng.randint(10, 99)}" for k in range(3)]
+            firsts = [rng.randint(0, 9999 - per_block) for _block in blocks]
+            for n in range(count):
                 counter += 1
-                block = PUMPING.prefix + f"{n % 3:01d}{rng.randint(10, 99)}"
-                number = f"{block}{(n * 7) % 10000:04d}"
+                number = f"{blocks[n % 3]}{firsts[n % 3] + n // 3:04d}"
                 batch.extend(_message(rng, plan, hour, PUMPING, counter, incident, msisdn=number))
         batch.sort(key=lambda event: event.at)
         yield from batch

@@ -26,7 +26,7 @@ from aftersales.knowledge.models import Article, ArticleStatus
 from aftersales.monitoring import fraud, queries
 from aftersales.monitoring.charts import evidence_chart, line_chart
 from aftersales.monitoring.forms_alerts import AlertFilterForm
-from aftersales.monitoring.messages import explain
+from aftersales.monitoring.messages import explain, source_title
 from aftersales.monitoring.models import Alert, AlertState
 from aftersales.monitoring.monitors import MONITORS
 
@@ -38,7 +38,7 @@ def decorate(alert: Alert, *, width: int = 160, height: int = 36, axes: bool = F
     alert.explanation = explain(alert.evidence)  # type: ignore[attr-defined]
     alert.chart = evidence_chart(alert.evidence, width=width, height=height, axes=axes)  # type: ignore[attr-defined]
     monitor = MONITORS.get(alert.monitor)
-    alert.monitor_title = monitor.title if monitor else alert.monitor  # type: ignore[attr-defined]
+    alert.monitor_title = monitor.title if monitor else source_title(alert.monitor)  # type: ignore[attr-defined]
     return alert
 
 
@@ -107,14 +107,24 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def alert_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    return alert_act(request, pk, "suspend_subaccount")
+
+
+@require_POST
+@login_required
+def alert_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Perform one fraud response (``monitoring.fraud.perform``): block prefix, restrict country,
+    suspend sub-account."""
     alert = _get_alert(request.user, pk)
     require_write(request.user)
+    if action not in fraud.ACTIONS:
+        raise Http404("No such action")
     try:
-        sub = fraud.suspend_subaccount(alert=alert, actor=request.user)
+        done = fraud.perform(alert=alert, action=action, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("monitoring:alert_detail", pk=alert.pk)
-    messages.success(request, _("Sub-account %(name)s is suspended.") % {"name": sub.name})
+    messages.success(request, _("%(done)s.") % {"done": done})
     return redirect("monitoring:alert_detail", pk=alert.pk)
 
 

@@ -13,6 +13,7 @@ from aftersales.monitoring.monitors.pumping import (
     LowConversionNormalDelivery,
     NewDestination,
     PrefixConcentration,
+    SequentialNumbers,
 )
 from aftersales.monitoring.monitors.volume import VolumeSpike
 
@@ -20,7 +21,7 @@ MONITORS: dict[str, Monitor] = {
     m.key: m
     for m in (
         DeliveryDrop(), ConversionDrop(), VolumeSpike(), NewDestination(), HighCost(), PrefixConcentration(),
-        LowConversionNormalDelivery(), ErrorMixShift(), DlrReturnCollapse(),
+        SequentialNumbers(), LowConversionNormalDelivery(), ErrorMixShift(), DlrReturnCollapse(),
     )
 }
 

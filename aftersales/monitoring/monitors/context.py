@@ -227,7 +227,7 @@ class Context:
             PrefixRollup.objects.filter(hour__gte=self.hour_start, numbers__gte=2)
             .values("account_id", "country", "prefix")
             .order_by()
-            .annotate(numbers_max=Max("numbers"), messages_sum=Sum("messages"))
+            .annotate(numbers_max=Max("numbers"), messages_sum=Sum("messages"), sequential_max=Max("sequential"))
         )
         self.queries += 1
 

@@ -6,10 +6,10 @@
   (its volume-weighted 95th percentile of cost per message over 30 days);
 - :class:`PrefixConcentration`: many distinct numbers under one prefix (E.164 minus its last
   4 digits) in an hour, from ``PrefixRollup``;
+- :class:`SequentialNumbers`: numbers sent next to one another (…0417, …0418, …0419) under one
+  prefix in an hour — a script enumerating a number range — from ``PrefixRollup.sequential``;
 - :class:`LowConversionNormalDelivery`: OTPs delivered normally but not used — AIT messages get
   normal DLRs, so delivery looks fine while conversion collapses.
-
-Sequential number runs need the numbers themselves, which the rollups do not keep: not here.
 """
 
 from __future__ import annotations
@@ -159,6 +159,61 @@ class PrefixConcentration(Monitor):
                 params={"prefix": top["prefix"], "numbers": top["numbers_max"], "prefixes": len(rows),
                         "threshold": params["min_numbers"],
                         "top_prefixes": sorted(r["prefix"] for r in rows)[:10]},
+            ))
+        return found
+
+
+class SequentialNumbers(Monitor):
+    """sms-domain §2.2 (3) flags runs of †≥ 5 numbers with a step of †≤ 3. The rollups keep, per prefix
+    and hour, how many new numbers had a neighbour (±1) already sent to (``PrefixRollup.sequential``),
+    which is what a run leaves behind: a run of n numbers sent in order counts n − 1, in random order
+    about two thirds of n. Random recipients almost never do: m numbers spread over a prefix's 10,000
+    count about m² / 10,000 (one for 100 numbers in an hour, already a prefix concentration).
+
+    Defaults (ours, †): ``min_sequential`` 8 — a run of 9 in order or ~12 shuffled; a 5-number run
+    alone (the document's minimum) is too common among a busy sender's real recipients to page
+    anyone. ``min_share`` 0.25 of the prefix's distinct numbers: an enumeration makes most of its
+    numbers neighbours, while a very large legitimate sender that reaches 8 neighbours by chance
+    (~300 random numbers under one prefix in an hour) has a share of 3 %."""
+
+    key = "sequential_numbers"
+    title = _("Sequential numbers")
+    category = "fraud"
+    defaults = {
+        "min_sequential": 8,  # † numbers next to another under one prefix in an hour
+        "min_share": 0.25,  # † of the prefix's distinct numbers that hour
+    }
+    articles = FRAUD_ARTICLES
+    series_unit = "messages"
+
+    def series_value(self, counts: Counts) -> float | None:
+        return float(counts.submitted)
+
+    def evaluate(self, context: Context) -> list[Finding]:
+        hits: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+        thresholds: dict[int, int] = {}
+        for row in context.prefixes:
+            sequential = row.get("sequential_max") or 0
+            if not sequential:
+                continue
+            customer_id = context.customer(row["account_id"])
+            params = context.params(self, customer_id) if customer_id is not None else None
+            if params is None or sequential < params["min_sequential"]:
+                continue
+            if sequential < params["min_share"] * (row["numbers_max"] or 0):
+                continue
+            hits[(row["account_id"], row["country"])].append(row)
+            thresholds[row["account_id"]] = params["min_sequential"]
+        found = []
+        for (account_id, country), rows in hits.items():
+            rows.sort(key=lambda r: (-r["sequential_max"], r["prefix"]))
+            top = rows[0]
+            found.append(Finding(
+                monitor=self.key, account_id=account_id, customer_id=context.customer(account_id),  # type: ignore[arg-type]
+                country=country, code="sequential_numbers", severity=Severity.CRITICAL,
+                params={"prefix": top["prefix"], "sequential": top["sequential_max"], "numbers": top["numbers_max"],
+                        "min_sequential": thresholds[account_id], "prefixes": len(rows),
+                        "examples": [f"+{r['prefix']}…" for r in rows[:5]]},
             ))
         return found
 

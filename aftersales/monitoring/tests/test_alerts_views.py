@@ -104,15 +104,43 @@ def test_health_page_draws_labelled_charts_over_three_windows(client: Any, perso
 
 
 def test_alert_detail_offers_fraud_actions_with_their_effect(client: Any, personas: Any) -> None:
-    _attack(personas.customer)
+    acc = _attack(personas.customer)
+    acc.kind = "vonage"  # Vonage sets prefix and country rules in its dashboard only: vendor cases
+    acc.save(update_fields=["kind"])
     evaluate_all()
     alert = Alert.objects.get(monitor="prefix_concentration")
     client.force_login(personas.agent)
     page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
     assert 'data-action="block_prefix"' in page and 'data-action="restrict_country"' in page
+    assert "Messages to numbers starting +23480312 are refused by the vendor" in page
     ref = Ticket.objects.get().ref
-    assert f"/sms/cases/new/?ticket={ref}" in page
+    assert page.count(f"/sms/cases/new/?ticket={ref}") == 2
+    assert 'data-testid="perform-block_prefix"' not in page
     assert 'data-action="suspend_subaccount"' not in page  # a master account: nothing to suspend
+
+
+def test_blocking_the_prefix_through_the_simulator_is_an_audited_agent_action(client: Any, personas: Any) -> None:
+    acc = _attack(personas.customer)
+    acc.options = {"state": SimulatorConnector(api_key=acc.api_key).to_dict()}
+    acc.save(update_fields=["options"])
+    evaluate_all()
+    alert = Alert.objects.get(monitor="prefix_concentration")
+    client.force_login(personas.viewer)
+    assert client.post(f"/monitoring/alerts/{alert.pk}/actions/block_prefix/").status_code == 403
+    client.force_login(personas.agent)
+    page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    assert 'data-testid="perform-block_prefix"' in page and 'data-testid="perform-restrict_country"' in page
+    assert client.post(f"/monitoring/alerts/{alert.pk}/actions/nonsense/").status_code == 404
+    response = client.post(f"/monitoring/alerts/{alert.pk}/actions/block_prefix/", follow=True)
+    assert "Prefix +23480312 blocked at the vendor for Starriver OTP." in response.content.decode()
+    acc.refresh_from_db()
+    rules = SimulatorConnector(state=acc.options["state"]).traffic_rules()
+    assert [(r.api_key, r.kind, r.value) for r in rules] == [(acc.api_key, "prefix", "23480312")]
+    assert SimulatorConnector(state=acc.options["state"]).refuses(acc.api_key, "2348031200017", "NG")
+    assert not SimulatorConnector(state=acc.options["state"]).refuses(acc.api_key, "2348039900017", "NG")
+    entry = AuditEntry.objects.get(action="monitoring.fraud.block_prefix")
+    assert entry.after["value"] == "23480312"
+    assert "Prefix +23480312 blocked at the vendor" in Message.objects.filter(kind="note").get().body
 
 
 def test_suspending_the_sub_account_is_an_audited_agent_action(client: Any, personas: Any) -> None:
@@ -127,9 +155,9 @@ def test_suspending_the_sub_account_is_an_audited_agent_action(client: Any, pers
     assert client.post(f"/monitoring/alerts/{alert.pk}/suspend-subaccount/").status_code == 403
     client.force_login(personas.agent)
     page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
-    assert 'data-testid="suspend-subaccount"' in page
+    assert 'data-testid="perform-suspend_subaccount"' in page
     response = client.post(f"/monitoring/alerts/{alert.pk}/suspend-subaccount/", follow=True)
-    assert "Sub-account OTP sub is suspended." in response.content.decode()
+    assert "Sub-account OTP sub suspended at the vendor." in response.content.decode()
     master.refresh_from_db()
     assert master.options["state"]["subaccounts"][0]["suspended"] is True
     assert AuditEntry.objects.filter(action="monitoring.fraud.suspend_subaccount").exists()

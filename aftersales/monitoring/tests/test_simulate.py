@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 END = dt.datetime(2026, 11, 27, 6, 0, tzinfo=dt.UTC)  # a Friday, 14:00 in Shanghai
 DAYS = 4
 PER_DAY = 8000  # a mid-sized OTP customer: its busiest network has the monitors' minimum volume by day
-PUMPING_MONITORS = {"new_destination", "high_cost", "prefix_concentration", "ait_conversion"}
+PUMPING_MONITORS = {"new_destination", "high_cost", "prefix_concentration", "sequential_numbers", "ait_conversion"}
 
 
 def run(personas, scenario: str, seed: int, per_day: int = PER_DAY) -> simulate.SimulationResult:

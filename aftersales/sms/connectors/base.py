@@ -1,9 +1,9 @@
 """What every vendor connector offers, the typed errors it raises and the retry helper.
 
 A connector reads a vendor account: its balance, its sub-accounts (each with its own balance
-or sharing the master's) and the numbers it holds. Implementations: ``vonage`` (the real SDK)
-and ``simulator`` (a pretend vendor for the demo and tests); :func:`registry.get_connector`
-builds one by name.
+or sharing the master's), the numbers it holds and (optionally) its message records for a window
+(the Reports API). Implementations: ``vonage`` (the real SDK) and ``simulator`` (a pretend vendor
+for the demo and tests); :func:`registry.get_connector` builds one by name.
 
 Errors are typed so a caller can show a clear state on the account and decide whether to try
 again: :class:`VendorAuthError` (401) and :class:`VendorForbidden` (403) are not retried;
@@ -20,9 +20,9 @@ import random
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -44,6 +44,17 @@ class Balance:
     value: Decimal
     currency: str = "EUR"
     auto_reload: bool = False
+
+
+@dataclass(frozen=True)
+class TrafficRule:
+    """A vendor-side rule that refuses traffic: to numbers starting ``value`` ("prefix") or to the
+    country ``value`` ("country"), for the account ``api_key``."""
+
+    api_key: str
+    kind: str  # "prefix" or "country"
+    value: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,18 @@ class Number:
 
 # The name the Numbers API gives it.
 OwnedNumber = Number
+
+# The Reports API's synchronous query covers at most this much (``date_start`` to ``date_end``).
+REPORT_MAX_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One page of message records for a window (Vonage Reports API ``GET /v2/reports/records``)."""
+
+    number: int  # 1, 2, … in the order they were fetched
+    records: list[dict[str, Any]]  # as the vendor sent them (the Reports API's field names)
+    body: str  # the page as received (JSON text): stored before anything parses it
 
 
 # --- Errors ------------------------------------------------------------------------------
@@ -163,9 +186,22 @@ class VendorUnavailable(VendorError):
     )
 
 
+class VendorUnsupported(VendorError):
+    code = "unsupported"
+    default_message = _("This vendor connector cannot do that here.")
+
+
 class VendorBadResponse(VendorError):
     code = "bad_response"
     default_message = _("The SMS vendor sent an answer we could not read.")
+
+
+class VendorRequestRefused(VendorError):
+    """The vendor refused the request as asked (400/422: a parameter out of range); ``detail`` says
+    what it objected to. Not retried: the same request fails again."""
+
+    code = "refused"
+    default_message = _("The SMS vendor refused the request (400): a parameter was out of range.")
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -267,6 +303,8 @@ class Connector(ABC):
 
     kind: ClassVar[str] = ""
     api_key: str = ""
+    # Whether ``send_test_message`` works (the SMS round-trip probe offers only such accounts).
+    sends_test_messages: ClassVar[bool] = False
 
     def __init__(self, *, retry_policy: RetryPolicy | None = None) -> None:
         self.retry_policy = retry_policy or RetryPolicy()
@@ -286,6 +324,35 @@ class Connector(ABC):
     def suspend_subaccount(self, api_key: str) -> SubAccount:
         """Suspend the sub-account ``api_key`` (it can send nothing until reactivated). Optional: a
         connector whose vendor cannot do it raises NotImplementedError (offer a vendor case instead)."""
+        raise NotImplementedError
+
+    def block_prefix(self, api_key: str, prefix: str) -> TrafficRule:
+        """Refuse the account's messages to numbers starting ``prefix`` (E.164 digits). Optional, like
+        ``suspend_subaccount``: Vonage sets such rules in its dashboard only (Fraud Defender Traffic
+        Rules), so its connector does not offer it and the desk guides a vendor case instead."""
+        raise NotImplementedError
+
+    def restrict_country(self, api_key: str, country: str) -> TrafficRule:
+        """Refuse the account's messages to ``country`` (ISO 3166 alpha-2). Optional (see ``block_prefix``)."""
+        raise NotImplementedError
+
+    def send_test_message(self, *, to: str, text: str, sender: str = "") -> str:
+        """Send one test SMS to ``to`` (E.164 digits) and return the vendor's message id; its delivery
+        receipt comes back through the usual telemetry path (``monitoring.ingest.record_events``).
+        Optional: a connector that cannot send raises :class:`VendorUnsupported`."""
+        raise VendorUnsupported(
+            _("Sending test messages through this vendor is not supported here; use a simulator account."),
+            detail=f"{self.kind or type(self).__name__}: send_test_message not supported",
+        )
+
+    def report_records(
+        self, *, start: datetime, end: datetime, direction: str = "outbound", account_id: str = ""
+    ) -> Iterator[ReportPage]:
+        """SMS records received from ``start`` to ``end`` (at most ``REPORT_MAX_WINDOW`` apart; the
+        vendor refuses more), page by page as the vendor serves them; each page is fetched only when
+        the previous one has been taken, with the connector's retries. ``account_id``: the account
+        whose records are wanted (one of this account's sub-accounts); default this account.
+        Optional: a connector whose vendor has no such API raises NotImplementedError."""
         raise NotImplementedError
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing

@@ -12,29 +12,46 @@ credit limit (prepaid: 0): traffic stops there, as it would at a real vendor. ``
 funds. With ``error_rate`` > 0 a call fails now and then (429, 503, timeout), as vendors do;
 ``reject_credentials`` makes every call a 401.
 
+Test messages (the SMS round-trip probe): ``send_test_message`` returns a message id and keeps the
+message in the state; its delivery receipt becomes due ``receipt_delay_seconds`` later with
+``receipt_status`` ("delivered", "failed", "expired", or "none": a receipt that never comes).
+``deliver_receipts`` hands over the receipts that are due, once each, as the vendor's webhook would:
+the caller feeds them to ``monitoring.ingest.record_events``.
+
+Message records (the Reports API, ``report_records``): none unless ``report_per_hour`` > 0; then about
+that many outbound messages an hour (day-shaped), the same for a given seed and hour however the
+windows are cut, so pulling a window twice gives the same records.
+
 The whole state is a JSON-friendly dict (``to_dict`` / ``SimulatorConnector(state=…)``), so it
 can live in a database row between checks.
 """
 
 from __future__ import annotations
 
+import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from aftersales.core import clock as core_clock
 
 from .base import (
+    REPORT_MAX_WINDOW,
     Balance,
     Connector,
     Number,
+    ReportPage,
     RetryPolicy,
     SubAccount,
+    TrafficRule,
     VendorAuthError,
     VendorError,
+    VendorForbidden,
     VendorRateLimited,
+    VendorRequestRefused,
     VendorUnavailable,
 )
 
@@ -49,6 +66,31 @@ DAY_PROFILE = (
 PROFILE = tuple(Decimal(x) for x in DAY_PROFILE.split())
 # A number's rent per month by vendor type, unless the number says otherwise ("monthly_cost").
 MONTHLY_COSTS = {"mobile-lvn": "0.90", "landline": "0.90", "landline-toll-free": "9.00", "short-code": "500.00"}
+REPORT_PAGE_SIZE = 1000  # records per page, as the Reports API serves them
+# Where simulated report traffic goes: country, MCCMNC, start of the numbers (real ranges, invented
+# numbers spread over many prefixes), price per message (EUR), delivery rate.
+REPORT_DESTINATIONS = (
+    ("GB", "23410", "447700", "0.03330000", 0.97),
+    ("NG", "62130", "234803", "0.03800000", 0.88),
+)
+
+
+# Test messages kept in the state at most this long (a receipt that never comes is dropped then).
+TEST_MESSAGE_KEEP = timedelta(days=1)
+RECEIPT_STATUSES = ("delivered", "failed", "expired", "none")
+
+
+@dataclass(frozen=True)
+class TestReceipt:
+    """A delivery receipt for a test message, as the vendor's DLR webhook would carry it."""
+
+    message_id: str
+    to: str
+    status: str
+    err_code: int
+    at: datetime
+    submitted_at: datetime
+    api_key: str
 
 
 def _iso(moment: datetime) -> str:
@@ -61,6 +103,7 @@ def _dec(value: Any) -> Decimal | None:
 
 class SimulatorConnector(Connector):
     kind = "simulator"
+    sends_test_messages: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -80,6 +123,9 @@ class SimulatorConnector(Connector):
         reject_credentials: bool = False,
         auto_reload: bool = False,
         currency: str = "EUR",
+        report_per_hour: int = 0,
+        receipt_delay_seconds: float = 4.0,
+        receipt_status: str = "delivered",
         # What a caller passes to any connector; a simulator has no use for them.
         api_secret: str = "",
         api_host: str = "",
@@ -103,6 +149,11 @@ class SimulatorConnector(Connector):
                 auto_reload=auto_reload,
                 currency=currency,
             )
+            if receipt_status not in RECEIPT_STATUSES:
+                raise ValueError(f"receipt_status must be one of {', '.join(RECEIPT_STATUSES)}")
+            state["report_per_hour"] = max(0, int(report_per_hour))
+            state["receipt_delay_seconds"] = float(receipt_delay_seconds)
+            state["receipt_status"] = receipt_status
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"simulator state version {state.get('version')!r} is not {STATE_VERSION}")
         self.state = state
@@ -206,6 +257,71 @@ class SimulatorConnector(Connector):
     def numbers(self) -> list[Number]:
         return self._retrying(self._read_numbers)
 
+    def report_records(
+        self, *, start: datetime, end: datetime, direction: str = "outbound", account_id: str = ""
+    ) -> Iterator[ReportPage]:
+        key = account_id or self.state["master"]["api_key"]
+        records = self._retrying(lambda: self._report_window(start, end, direction, key))
+        pages = [records[at : at + REPORT_PAGE_SIZE] for at in range(0, len(records), REPORT_PAGE_SIZE)] or [[]]
+        for number, page in enumerate(pages, start=1):
+            if number > 1:
+                self._retrying(self._answer)  # each page is a call of its own
+            payload = {
+                "_links": {"self": {"href": f"https://simulator.invalid/v2/reports/records?account_id={key}"}},
+                "request_id": f"sim-{key}-{int(start.timestamp())}-{number}",
+                "request_status": "TRUNCATED" if number < len(pages) else "SUCCESS",
+                "received_at": _iso(self._clock()),
+                "currency": "EUR",
+                "items_count": len(page),
+                "records": page,
+            }
+            yield ReportPage(number=number, records=page, body=json.dumps(payload))
+
+    def _report_window(self, start: datetime, end: datetime, direction: str, key: str) -> list[dict[str, Any]]:
+        self._answer()
+        if end <= start or end - start > REPORT_MAX_WINDOW:
+            raise VendorRequestRefused(status=400, detail="simulator: date_end must be after date_start, at most 24 h")
+        if key != self.state["master"]["api_key"] and all(sub["api_key"] != key for sub in self.state["subaccounts"]):
+            raise VendorForbidden(status=403, detail="simulator: not this account or one of its sub-accounts")
+        rate = int(self.state.get("report_per_hour", 0))
+        if direction != "outbound" or rate <= 0:
+            return []
+        until = min(end, self._clock())
+        found: list[dict[str, Any]] = []
+        hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        while hour < until:
+            found.extend(r for r in self._report_hour(key, hour, rate) if start <= r["_at"] < until)
+            hour += HOUR
+        for record in found:
+            del record["_at"]
+        return found
+
+    def _report_hour(self, key: str, hour: datetime, rate: int) -> list[dict[str, Any]]:
+        """Every record of one hour (the same for a seed, key and hour, whatever window asks)."""
+        index = int(hour.timestamp() // 3600)
+        rng = random.Random(f"{self.state['seed']}:{key}:report:{index}")  # noqa: S311 - a simulation
+        count = round(rate * float(PROFILE[hour.hour]) * rng.uniform(0.8, 1.2))
+        records = []
+        for n in range(count):
+            country, network, start, price, delivery = rng.choice(REPORT_DESTINATIONS)
+            at = hour + timedelta(seconds=rng.randint(0, 3599))
+            latency = rng.choice((2, 3, 4, 6, 9, 15, 40)) * 1000
+            delivered = rng.random() < delivery
+            digits = 12 - len(start)
+            records.append({
+                "_at": at,
+                "account_id": key, "message_id": f"{key}-R{index}-{n:05d}", "client_ref": "",
+                "direction": "outbound", "from": "SIMULATOR",
+                "to": f"{start}{rng.randrange(10**digits):0{digits}d}", "network": network, "country": country,
+                "date_received": at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "date_finalized": (at + timedelta(milliseconds=latency)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "latency": str(latency), "status": "delivered" if delivered else "failed",
+                "error_code": "0" if delivered else str(rng.choice((1, 2, 8))),
+                "currency": "EUR", "total_price": price,
+            })
+        records.sort(key=lambda r: (r["_at"], r["message_id"]))
+        return records
+
     def _read_balance(self) -> Balance:
         self._answer()
         master = self.state["master"]
@@ -267,6 +383,86 @@ class SimulatorConnector(Connector):
             created_at=datetime.fromisoformat(sub["created_at"]),
             primary_account_api_key=self.state["master"]["api_key"],
         )
+
+    def block_prefix(self, api_key: str, prefix: str) -> TrafficRule:
+        return self._retrying(lambda: self._add_rule(api_key, "prefix", prefix))
+
+    def restrict_country(self, api_key: str, country: str) -> TrafficRule:
+        return self._retrying(lambda: self._add_rule(api_key, "country", country.upper()))
+
+    def traffic_rules(self) -> list[TrafficRule]:
+        """The rules in force, oldest first (what the vendor's dashboard would list)."""
+        return [
+            TrafficRule(api_key=r["api_key"], kind=r["kind"], value=r["value"],
+                        created_at=datetime.fromisoformat(r["created_at"]))
+            for r in self.state.get("traffic_rules", [])
+        ]
+
+    def refuses(self, api_key: str, msisdn: str, country: str) -> bool:
+        """Whether a rule in force stops a message from ``api_key`` to ``msisdn`` in ``country``."""
+        for rule in self.state.get("traffic_rules", []):
+            if rule["api_key"] != api_key:
+                continue
+            if (rule["kind"] == "prefix" and msisdn.startswith(rule["value"])) or (
+                rule["kind"] == "country" and rule["value"] == country.upper()
+            ):
+                return True
+        return False
+
+    def _add_rule(self, api_key: str, kind: str, value: str) -> TrafficRule:
+        self._answer()
+        if not value or (kind == "prefix" and not value.isdigit()) or (kind == "country" and len(value) != 2):
+            raise VendorRequestRefused(status=400, detail=f"simulator: not a {kind}: {value!r}")
+        try:
+            self._account(api_key)
+        except KeyError:
+            raise VendorForbidden(status=403, detail="simulator: not this account or one of its sub-accounts") from None
+        rules = self.state.setdefault("traffic_rules", [])
+        for rule in rules:  # setting a rule twice changes nothing
+            if (rule["api_key"], rule["kind"], rule["value"]) == (api_key, kind, value):
+                return TrafficRule(api_key=api_key, kind=kind, value=value,
+                                   created_at=datetime.fromisoformat(rule["created_at"]))
+        now = self._clock()
+        rules.append({"api_key": api_key, "kind": kind, "value": value, "created_at": _iso(now)})
+        return TrafficRule(api_key=api_key, kind=kind, value=value, created_at=now)
+
+    def send_test_message(self, *, to: str, text: str, sender: str = "") -> str:
+        return self._retrying(lambda: self._send_test(to, text))
+
+    def _send_test(self, to: str, text: str) -> str:
+        self._answer()
+        now = self._clock()
+        sent = self.state.setdefault("test_messages", [])
+        self.state["test_sent"] = int(self.state.get("test_sent", 0)) + 1
+        message_id = f"{self.api_key}-T{int(now.timestamp() * 1000)}-{self.state['test_sent']}"
+        delay = timedelta(seconds=float(self.state.get("receipt_delay_seconds", 4.0)))
+        sent.append({
+            "message_id": message_id,
+            "to": to,
+            "sent_at": _iso(now),
+            "receipt_at": _iso(now + delay),
+            "status": self.state.get("receipt_status", "delivered"),
+        })
+        return message_id
+
+    def deliver_receipts(self, until: datetime | None = None) -> list[TestReceipt]:
+        """The test messages' receipts due by ``until`` (default: now), each handed over once."""
+        end = until or self._clock()
+        due: list[TestReceipt] = []
+        kept = []
+        for message in self.state.get("test_messages", []):
+            sent_at = datetime.fromisoformat(message["sent_at"])
+            receipt_at = datetime.fromisoformat(message["receipt_at"])
+            if message["status"] != "none" and receipt_at <= end:
+                due.append(TestReceipt(
+                    message_id=message["message_id"], to=message["to"], status=message["status"],
+                    err_code=0 if message["status"] == "delivered" else 1, at=receipt_at, submitted_at=sent_at,
+                    api_key=self.api_key,
+                ))
+            elif end - sent_at < TEST_MESSAGE_KEEP:
+                kept.append(message)
+        self.state["test_messages"] = kept
+        return due
 
     # --- the pretend vendor ---------------------------------------------------------------
 

@@ -8,6 +8,12 @@ each request (method, path, api key; never the secret):
   ``_embedded.primary_account`` and ``_embedded.subaccounts`` (``balance``/``credit_limit`` null for a
   sub-account that shares the primary balance)
 - ``GET /account/numbers?size=&index=`` (rest host) → ``{"count": n, "numbers": [...]}``
+- ``GET /v2/reports/records?account_id=&product=SMS&direction=&date_start=&date_end=`` (api host) →
+  the account's ``records`` received in the window, ``report_page_size`` a page (the real API: 1,000):
+  a page with more to come says ``"request_status": "TRUNCATED"`` with ``cursor``, ``iv`` and
+  ``_links.next.href`` (on api.nexmo.com, as the real one: a client must keep its own host). A window
+  over 24 hours, a missing product or direction, or a bad cursor → 400 with the reason; another
+  account's ``account_id`` (not one of its sub-accounts) → 403.
 
 Errors on demand: ``server.fail(401)``, ``server.fail(429, retry_after=2, times=3)``,
 ``server.fail(500)``, ``server.slow(3)`` (an answer that takes 3 s: a client timeout).
@@ -30,6 +36,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import datetime as dt
 import json
 import os
 import ssl
@@ -40,11 +47,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import trustme
 
 ERROR_TITLES = {
+    400: ("bad-request", "Bad Request", "The request was not valid."),
     401: ("unauthorized", "Unauthorized", "You did not provide correct credentials."),
     403: ("forbidden", "Forbidden", "Your account does not have permission to perform this action."),
     404: ("not-found", "Not Found", "The requested resource does not exist."),
@@ -76,6 +84,7 @@ class FakeAccount:
     subaccounts: list[FakeSubaccount] = field(default_factory=list)
     numbers: list[dict[str, Any]] = field(default_factory=list)
     subaccounts_enabled: bool = True  # the Subaccounts API is opt-in (beta): 403 without it
+    records: list[dict[str, Any]] = field(default_factory=list)  # Reports API SMS records (see sms_records)
 
 
 @dataclass
@@ -166,6 +175,7 @@ class FakeVonage:
         self.ca_path = os.path.join(self._tmp.name, "ca.pem")
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.report_page_size = 1000
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -181,6 +191,7 @@ class FakeVonage:
         subaccounts: list[FakeSubaccount] | None = None,
         numbers: list[dict[str, Any]] | None = None,
         subaccounts_enabled: bool = True,
+        records: list[dict[str, Any]] | None = None,
     ) -> FakeAccount:
         account = FakeAccount(
             api_key=api_key,
@@ -192,6 +203,7 @@ class FakeVonage:
             subaccounts=subaccounts or [],
             numbers=numbers or [],
             subaccounts_enabled=subaccounts_enabled,
+            records=records or [],
         )
         with self._lock:
             self.accounts[api_key] = account
@@ -335,8 +347,68 @@ class FakeVonage:
             if page:
                 payload["numbers"] = page
             handler.send_json(200, payload)
+        elif handler.command == "GET" and url.path == "/v2/reports/records":
+            self._reports(handler, account, parse_qs(url.query))
         else:
             self._error(handler, 404, url.path)
+
+    def _reports(self, handler: _Handler, account: FakeAccount, query: dict[str, list[str]]) -> None:
+        path = "/v2/reports/records"
+        asked = {name: values[0] for name, values in query.items() if name not in ("cursor", "iv")}
+
+        def refuse(detail: str) -> None:
+            self._error(handler, 400, path, detail=detail)
+
+        if asked.get("product") != "SMS":
+            return refuse("product is required (SMS here)")
+        if asked.get("direction") not in ("outbound", "inbound"):
+            return refuse("direction is required for SMS: outbound or inbound")
+        owner = asked.get("account_id", "")
+        if owner != account.api_key and owner not in {sub.api_key for sub in account.subaccounts}:
+            return self._error(handler, 403, path)
+        try:
+            start = _report_time(asked["date_start"])
+            end = _report_time(asked["date_end"])
+        except (KeyError, ValueError):
+            return refuse("date_start and date_end are required, in ISO 8601")
+        if end <= start or end - start > dt.timedelta(hours=24):
+            return refuse("date_end must be after date_start and at most 24 hours later")
+        offset = 0
+        if "cursor" in query:
+            try:
+                offset = int(base64.urlsafe_b64decode(query["cursor"][0].encode()).decode())
+            except (ValueError, binascii.Error):
+                return refuse("cursor is not valid")
+            if not query.get("iv", [""])[0]:
+                return refuse("iv is required with a cursor")
+        found = sorted(
+            (
+                r for r in account.records
+                if r.get("account_id") == owner and r.get("direction", "outbound") == asked["direction"]
+                and start <= _report_time(r["date_received"]) < end
+            ),
+            key=lambda r: (_report_time(r["date_received"]), r["message_id"]),
+        )
+        page = found[offset : offset + self.report_page_size]
+        more = offset + len(page) < len(found)
+        link = f"https://api.nexmo.com{path}?{urlencode(asked)}"
+        payload: dict[str, Any] = {
+            "_links": {"self": {"href": link}},
+            "request_id": f"fake-{len(self.requests):06d}",
+            "request_status": "TRUNCATED" if more else "SUCCESS",
+            "received_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "price": 0,
+            "currency": "EUR",
+            "ids_not_found": "",
+            "items_count": len(page),
+            "records": page,
+        }
+        if more:
+            cursor = base64.urlsafe_b64encode(str(offset + len(page)).encode()).decode()
+            iv = base64.urlsafe_b64encode(os.urandom(12)).decode()
+            payload.update(cursor=cursor, iv=iv)
+            payload["_links"]["next"] = {"href": f"{link}&{urlencode({'cursor': cursor, 'iv': iv})}"}
+        handler.send_json(200, payload)
 
     def _subaccounts_payload(self, account: FakeAccount) -> dict[str, Any]:
         def account_json(sub: FakeSubaccount) -> dict[str, Any]:
@@ -373,20 +445,76 @@ class FakeVonage:
         }
 
     def _error(
-        self, handler: _Handler, status: int, path: str, *, retry_after: str | None = None, body: bytes | None = None
+        self,
+        handler: _Handler,
+        status: int,
+        path: str,
+        *,
+        retry_after: str | None = None,
+        body: bytes | None = None,
+        detail: str = "",
     ) -> None:
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         if body is not None:
             handler.send_body(status, body, "application/json", headers)
             return
-        slug, title, detail = ERROR_TITLES.get(status, ("error", "Error", "Something went wrong."))
+        slug, title, default_detail = ERROR_TITLES.get(status, ("error", "Error", "Something went wrong."))
         payload = {
             "type": f"https://developer.vonage.com/api-errors#{slug}",
             "title": title,
-            "detail": detail,
+            "detail": detail or default_detail,
             "instance": f"fake-{path.strip('/').replace('/', '-')}",
         }
         handler.send_json(status, payload, headers)
+
+
+def _report_time(text: str) -> dt.datetime:
+    """ISO 8601 as the Reports API takes and writes it (Z, +00:00 or +0000)."""
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def sms_records(
+    api_key: str,
+    count: int,
+    *,
+    start: dt.datetime,
+    every: dt.timedelta = dt.timedelta(minutes=1),
+    first: int = 0,
+    country: str = "NG",
+    network: str = "62130",
+    number_start: str = "2348031",
+    status: str = "delivered",
+) -> list[dict[str, Any]]:
+    """``count`` outbound SMS records in the Reports API's JSON shape, one every ``every`` from
+    ``start``, message ids ``{api_key}-m{n}``; the numbers are spread over many prefixes (fictional)."""
+    records = []
+    for n in range(first, first + count):
+        received = start + (n - first) * every
+        finalized = received + dt.timedelta(seconds=3)
+        delivered = status == "delivered"
+        records.append({
+            "account_id": api_key,
+            "message_id": f"{api_key}-m{n}",
+            "client_ref": f"otp-{n}",
+            "concatenated": False,
+            "direction": "outbound",
+            "from": "Starriver",
+            "to": f"{number_start}{(n * 7919) % 100_000:05d}",
+            "network": network,
+            "network_name": "Airtel Nigeria",
+            "country": country,
+            "country_name": "Nigeria",
+            "date_received": received.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "date_finalized": finalized.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "latency": 3000,
+            "status": status,
+            "error_code": "0" if delivered else "1",
+            "error_code_description": "Delivered" if delivered else "Unknown",
+            "currency": "EUR",
+            "total_price": "0.03800000",
+        })
+    return records
 
 
 def numbers_of_every_type() -> list[dict[str, Any]]:
