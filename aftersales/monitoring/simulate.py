@@ -24,7 +24,7 @@ from aftersales.core import clock
 from aftersales.customers.models import Customer
 from aftersales.monitoring import alerts, ingest
 from aftersales.monitoring.models import Alert, AlertIncident, AlertState
-from aftersales.monitoring.traffic import SCENARIOS, Plan, generate
+from aftersales.monitoring.traffic import NEAR_MISSES, SCENARIOS, Plan, generate
 from aftersales.sms import balances, incidents
 from aftersales.sms.models import BalanceIncident, VendorAccount
 
@@ -72,9 +72,9 @@ def traffic_account(customer: Customer) -> VendorAccount:
     return account
 
 
-def _moments(start: dt.datetime, end: dt.datetime) -> Iterator[dt.datetime]:
+def _moments(start: dt.datetime, end: dt.datetime, *, fine_hours: int = FINE_HOURS) -> Iterator[dt.datetime]:
     """When the monitors run: every hour of the history, every five minutes over the last hours."""
-    fine_from = end - dt.timedelta(hours=FINE_HOURS)
+    fine_from = end - dt.timedelta(hours=fine_hours)
     moment = start + dt.timedelta(hours=1)
     while moment < fine_from:
         yield moment
@@ -93,11 +93,15 @@ def run(
     seed: int | None = None,
     end: dt.datetime | None = None,
     per_day: int = 2400,
+    recovered_hours: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> SimulationResult:
-    """Simulate ``days`` of ``scenario`` traffic for ``customer`` ending at ``end`` (default now)."""
-    if scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    """Simulate ``days`` of ``scenario`` traffic for ``customer`` ending at ``end`` (default now); with
+    ``recovered_hours`` the scenario stops that many hours before the end (the last
+    ``max(FINE_HOURS, recovered_hours)`` hours are evaluated every five minutes, so recovery is seen
+    as the scheduler would see it)."""
+    if scenario not in SCENARIOS + NEAR_MISSES:
+        raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS + NEAR_MISSES)}")
     if days < 3:
         raise ValueError("simulate at least 3 days: the monitors compare with the account's own history")
     seed = random.SystemRandom().randint(1, 10**6) if seed is None else seed
@@ -113,6 +117,7 @@ def run(
         api_key=account.api_key,
         account_id=account.pk,
         utc_offset=_utc_offset(customer),
+        recovered_hours=recovered_hours,
     )
     result = SimulationResult(scenario=scenario, customer=customer.code, start=start, end=end, seed=seed)
     alerts_before = set(Alert.objects.values_list("pk", flat=True))
@@ -120,7 +125,7 @@ def run(
     balance_before = set(BalanceIncident.objects.values_list("pk", flat=True))
     stream = generate(plan)
     pending: list[ingest.TrafficEvent] = []
-    moments = list(_moments(start, end))
+    moments = list(_moments(start, end, fine_hours=max(FINE_HOURS, recovered_hours)))
     with clock.moving(start) as fake:
         if scenario == "balance-rundown":
             _prepare_rundown(account, start, plan)

@@ -17,6 +17,16 @@ Scenarios (each from ``incident_start`` to the end of the run):
 - ``balance-rundown``: a balance nobody tops up, and twice the usual volume at the end (the balance
   check notices; ``simulate`` sizes the balance so the runway crosses 3 days near the end);
 - ``normal``: nothing but normal traffic.
+
+Near-misses, which must stay quiet (the monitors' thresholds come from sms-domain.md, not from this
+generator; these check they do not cry wolf):
+- ``launch``: a legitimate launch in a new country: moderate volume, ordinary price, random numbers,
+  healthy delivery and conversion;
+- ``seasonal-peak``: twice the usual volume everywhere (a holiday, a campaign);
+- ``small-outage``: the least busy network stops delivering, below the delivery monitor's minimum
+  volume.
+
+``recovered_hours`` ends the scenario that many hours before the end of the run (the recovery story).
 Deterministic for a given seed. Pure: no database; the caller feeds the events to ``record_events``.
 """
 
@@ -32,6 +42,7 @@ from typing import Any
 from aftersales.monitoring.ingest import TrafficEvent
 
 SCENARIOS = ("normal", "delivery-outage", "pumping", "conversion-collapse", "balance-rundown")
+NEAR_MISSES = ("launch", "seasonal-peak", "small-outage")
 HOUR = dt.timedelta(hours=1)
 # Share of the daily volume by local hour (sums to ~1).
 DAY_SHAPE = (
@@ -62,6 +73,8 @@ USUAL: tuple[Destination, ...] = (
 # A destination the account never sends to, far more expensive per message: where pumping goes.
 PUMPING = Destination("UZ", "43405", "99890", 0.0, 0.85, Decimal("0.2300"))
 TRANSIENT_ERRORS = (2, 7, 8, 2, 8, 3, 9, 1, 6)
+# launch: a new country the account starts serving on purpose (Thailand, AIS; an ordinary price).
+LAUNCH = Destination("TH", "52001", "6681", 0.08, 0.95, Decimal("0.0290"))
 # balance-rundown: twice the usual volume at the end (a campaign) on a balance nobody tops up; twice
 # is also what a seasonal peak looks like, so the volume monitor must stay quiet and only the balance
 # check speaks.
@@ -78,6 +91,7 @@ class Plan:
     conversion: float = 0.72
     utc_offset: int = 8  # the account's local time, for the day shape
     incident_hours: int = 6  # how long the scenario has been going at the end of the run
+    recovered_hours: int = 0  # the scenario stopped this many hours before the end of the run
     seed: int = 1
     api_key: str = ""
     account_id: int | None = None
@@ -100,22 +114,32 @@ class Plan:
         return per_message * self.per_day
 
     @property
+    def smallest(self) -> Destination:
+        """The least busy destination (where an outage stays under the monitors' minimums)."""
+        return min(self.destinations, key=lambda destination: destination.share)
+
+    @property
+    def incident_end(self) -> dt.datetime:
+        return self.end - self.recovered_hours * HOUR
+
+    @property
     def incident_start(self) -> dt.datetime:
-        return self.end - self.incident_hours * HOUR
+        return self.incident_end - self.incident_hours * HOUR
 
 
 def generate(plan: Plan) -> Iterator[TrafficEvent]:
     """The plan's events, hour by hour (within an hour roughly in time order)."""
-    if plan.scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {plan.scenario!r}; choose one of {', '.join(SCENARIOS)}")
+    if plan.scenario not in SCENARIOS + NEAR_MISSES:
+        choices = ", ".join(SCENARIOS + NEAR_MISSES)
+        raise ValueError(f"unknown scenario {plan.scenario!r}; choose one of {choices}")
     rng = random.Random(plan.seed)  # noqa: S311 - simulated traffic, not secrets
     counter = 0
     hour = plan.start.replace(minute=0, second=0, microsecond=0)
     while hour < plan.end:
-        incident = hour >= plan.incident_start and plan.scenario != "normal"
+        incident = plan.incident_start <= hour < plan.incident_end and plan.scenario != "normal"
         local_hour = (hour.hour + plan.utc_offset) % 24
         volume = plan.per_day * DAY_SHAPE[local_hour] * rng.uniform(0.85, 1.15)
-        if incident and plan.scenario == "balance-rundown":
+        if incident and plan.scenario in ("balance-rundown", "seasonal-peak"):
             volume *= RUNDOWN_FACTOR
         batch: list[TrafficEvent] = []
         for destination in plan.destinations:
@@ -123,6 +147,10 @@ def generate(plan: Plan) -> Iterator[TrafficEvent]:
             for _n in range(count):
                 counter += 1
                 batch.extend(_message(rng, plan, hour, destination, counter, incident))
+        if incident and plan.scenario == "launch":
+            for _n in range(_poisson(rng, volume * LAUNCH.share)):
+                counter += 1
+                batch.extend(_message(rng, plan, hour, LAUNCH, counter, incident))
         if incident and plan.scenario == "pumping":
             # Hundreds of OTP requests an hour to sequential numbers: three blocks a script walks through,
             # one number after the next (…0417, …0418, …0419), spread over the hour.
@@ -176,6 +204,8 @@ def _message(
     err_codes: tuple[int, ...] = TRANSIENT_ERRORS
     target = plan.target
     if incident and plan.scenario == "delivery-outage" and destination is target:
+        delivery, err_codes = 0.15, (11, 11, 11, 99)
+    elif incident and plan.scenario == "small-outage" and destination is plan.smallest:
         delivery, err_codes = 0.15, (11, 11, 11, 99)
     delivered = rng.random() < delivery
     latency = dt.timedelta(seconds=rng.choice((2, 3, 4, 5, 8, 12, 20, 45, 90)))

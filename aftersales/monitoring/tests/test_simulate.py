@@ -27,8 +27,9 @@ PER_DAY = 8000  # a mid-sized OTP customer: its busiest network has the monitors
 PUMPING_MONITORS = {"new_destination", "high_cost", "prefix_concentration", "sequential_numbers", "ait_conversion"}
 
 
-def run(personas, scenario: str, seed: int, per_day: int = PER_DAY) -> simulate.SimulationResult:
-    return simulate.run(scenario, customer=personas.customer, days=DAYS, seed=seed, end=END, per_day=per_day)
+def run(personas, scenario: str, seed: int, per_day: int = PER_DAY, **extra) -> simulate.SimulationResult:
+    return simulate.run(scenario, customer=personas.customer, days=DAYS, seed=seed, end=END, per_day=per_day,
+                        **extra)
 
 
 def monitors_firing(result: simulate.SimulationResult) -> set[str]:
@@ -52,6 +53,30 @@ def test_a_delivery_outage_on_one_network_opens_one_ticket(personas, seed):
     assert not monitors_firing(result) & PUMPING_MONITORS
     [ticket] = result.tickets
     assert "CN" in Ticket.objects.get(ref=ticket["ref"]).description
+
+
+@pytest.mark.parametrize(("scenario", "seed", "per_day"),
+                         [("launch", 31, PER_DAY), ("seasonal-peak", 8, PER_DAY), ("small-outage", 12, 2400)])
+def test_near_misses_stay_quiet(personas, scenario, seed, per_day):
+    """A legitimate launch in a new country with healthy conversion, a 2× seasonal peak, an outage below
+    the minimum volume (the smallest network of a smaller customer: under the delivery monitor's 100
+    receipts and the conversion monitor's 30 requests an hour): nothing fires, no ticket."""
+    result = run(personas, scenario, seed, per_day)
+    assert result.events > 6_000
+    assert result.alerts == [] and result.tickets == []
+    if scenario == "launch":
+        assert TrafficRollup.objects.filter(country="TH").exists()  # the launch traffic was there
+
+
+@pytest.mark.parametrize("seed", [19])
+def test_recovery_resolves_the_alert_and_its_ticket(personas, seed):
+    result = run(personas, "delivery-outage", seed, recovered_hours=3)
+    assert "delivery_drop" in {a["monitor"] for a in result.alerts}
+    assert simulate.firing(result) == []  # every alert resolved (after the damping runs)
+    [ticket] = result.tickets
+    assert ticket["status"] == "resolved"
+    notes = Ticket.objects.get(ref=ticket["ref"]).messages.filter(kind="note")
+    assert notes.exists()
 
 
 @pytest.mark.parametrize("seed", [2026])

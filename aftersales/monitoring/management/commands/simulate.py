@@ -12,35 +12,41 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aftersales.customers.models import Customer
 from aftersales.monitoring import simulate
-from aftersales.monitoring.traffic import SCENARIOS
+from aftersales.monitoring.traffic import NEAR_MISSES, SCENARIOS
 
 
 class Command(BaseCommand):
     help = (
         "Feed a simulated traffic scenario through the desk's ingestion and monitors and print the alerts "
-        "fired and the tickets opened. Scenarios: " + ", ".join(SCENARIOS) + ". For demo and test "
+        "fired and the tickets opened. Scenarios: " + ", ".join(SCENARIOS) + "; near-misses that must stay "
+        "quiet: " + ", ".join(NEAR_MISSES) + ". For demo and test "
         "databases: it replays monitor passes over the simulated days for the whole desk."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("scenario", choices=SCENARIOS)
+        parser.add_argument("scenario", choices=SCENARIOS + NEAR_MISSES)
         parser.add_argument("--customer", default="", help="Customer short code (default: the first master account).")
         parser.add_argument("--days", type=int, default=7, help="Days of history to simulate, ending now (at least 3).")
         parser.add_argument("--seed", type=int, default=None, help="Random seed (default: a new one, printed).")
         parser.add_argument("--per-day", type=int, default=2400, help="Messages a day in normal traffic.")
+        parser.add_argument("--recovered-hours", type=int, default=0,
+                            help="End the scenario this many hours before now, to watch the alerts recover.")
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args: Any, scenario: str, customer: str, days: int, seed: int | None, per_day: int,
-               json: bool, **options: Any) -> None:
+               recovered_hours: int, json: bool, **options: Any) -> None:
         target = self._customer(customer)
         if days < 3 or days > 120:
             raise CommandError("--days must be between 3 and 120.")
         if per_day < 100:
             raise CommandError("--per-day must be at least 100 (the monitors need volume to judge).")
+        if not 0 <= recovered_hours <= 48:
+            raise CommandError("--recovered-hours must be between 0 and 48.")
         started = time.monotonic()
         progress = None if json or options["verbosity"] < 2 else (lambda line: self.stderr.write(line))
         try:
-            result = simulate.run(scenario, customer=target, days=days, seed=seed, per_day=per_day, progress=progress)
+            result = simulate.run(scenario, customer=target, days=days, seed=seed, per_day=per_day,
+                                  recovered_hours=recovered_hours, progress=progress)
         except ValueError as error:
             raise CommandError(str(error)) from error
         if json:
