@@ -203,9 +203,8 @@ def _message(
     delivery = destination.delivery
     err_codes: tuple[int, ...] = TRANSIENT_ERRORS
     target = plan.target
-    if incident and plan.scenario == "delivery-outage" and destination is target:
-        delivery, err_codes = 0.15, (11, 11, 11, 99)
-    elif incident and plan.scenario == "small-outage" and destination is plan.smallest:
+    broken = {"delivery-outage": target, "small-outage": plan.smallest}.get(plan.scenario)
+    if incident and destination is broken:
         delivery, err_codes = 0.15, (11, 11, 11, 99)
     delivered = rng.random() < delivery
     latency = dt.timedelta(seconds=rng.choice((2, 3, 4, 5, 8, 12, 20, 45, 90)))
