@@ -224,6 +224,11 @@ MONITORING_SIGNATURE_MAX_AGE_SECONDS = env_int("MONITORING_SIGNATURE_MAX_AGE_SEC
 # batches (several times more receipts per second per core: for high volume, see docs/monitoring.md).
 MONITORING_PROCESS_INLINE = env_bool("MONITORING_PROCESS_INLINE", True)
 
+# --- The live demo (issue 7) --------------------------------------------------
+# On a desk loaded by `aftersales demo`, a job generates simulated traffic every minute (demo/live.py).
+# false: it does nothing. A desk the demo did not load never gets any, whatever this says.
+DEMO_LIVE_TRAFFIC = env_bool("DEMO_LIVE_TRAFFIC", True)
+
 # --- Mail out (agent replies, notifications) --------------------------------
 # Without a mail server configured (the embedded demo), outgoing mail is written to files under
 # var/mail-outbox/ instead of failing and retrying against a server that is not there.

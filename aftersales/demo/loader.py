@@ -119,6 +119,7 @@ def _load_sms(fake: MovingClock, now: dt.datetime, users: dict[str, User], custo
     from aftersales.demo import (
         monitoring_ingestion,
         monitoring_monitors,
+        monitoring_probes,
         sms_balances,
         sms_cases,
         sms_numbers,
@@ -137,10 +138,15 @@ def _load_sms(fake: MovingClock, now: dt.datetime, users: dict[str, User], custo
     with transaction.atomic():
         sms_cases.load(now=now, users=users, customers=customers, set_clock=set_clock)
     fake.at = now
-    with transaction.atomic():  # early warning (issue 7): a pumping attack's proactive ticket
+    # Early warning (issue 7): traffic history, a pumping attack and its proactive ticket; marks the desk as
+    # the demo's, so the live traffic job (demo/live.py) keeps the traffic coming every minute from now on.
+    with transaction.atomic():
         monitoring_monitors.load(now=now, users=users, customers=customers)
     with transaction.atomic():  # a traffic feed, and traffic from a key the desk does not know yet
         monitoring_ingestion.load(now=now, users=users, customers=customers)
+    fake.at = now
+    # Probes (巡检): the desk's own login page, and a late heartbeat whose ticket has no customer.
+    monitoring_probes.load_probes(now=now)
     return opened
 
 

@@ -41,12 +41,12 @@ def load_probes(*, now: dt.datetime) -> dict:
             failures_before_alert=2,
             successes_before_resolve=1,
         )
-        # It pinged on the first night, then never again.
+        # It pinged on the first night, then never again. Two checks past the deadline, the second at
+        # ``now`` (it fires the alert, and its ticket is the demo's newest, as the timeline expects).
         Probe.objects.filter(pk=billing.pk).update(last_ping_at=start + dt.timedelta(hours=1))
         billing.refresh_from_db()
-        deadline = billing.heartbeat_deadline()
-        for minutes in (0, 5):  # two checks past the deadline: the second fires the alert
-            moving.at = deadline + dt.timedelta(minutes=minutes)
+        for minutes in (5, 0):
+            moving.at = max(billing.heartbeat_deadline(), now - dt.timedelta(minutes=minutes))
             run_probe(billing, now=moving.at, report=report)
     login = save_probe(
         actor=None,

@@ -20,7 +20,7 @@ def test_the_demo_billing_heartbeat_is_late_and_has_one_ticket() -> None:
     assert loaded["alerts"] == [f"probe:{billing.pk}"]
     assert Alert.objects.get().state == "firing"
     [ticket] = Ticket.objects.all()
-    assert ticket.customer is None and BILLING_JOB in ticket.subject and ticket.created_at < NOW
+    assert ticket.customer is None and BILLING_JOB in ticket.subject and ticket.created_at <= NOW
     login = Probe.objects.get(kind="http")
     assert login.url.endswith("/login/") and not login.results.exists()
     assert load_probes(now=NOW) == {"skipped": True}
