@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "aftersales.knowledge",
     "aftersales.sms",
     "aftersales.monitoring",
+    "aftersales.feedback",
     "aftersales.api",
     "aftersales.demo",
 ]

@@ -18,5 +18,6 @@ urlpatterns = [
     path("knowledge/", include("aftersales.knowledge.urls")),
     path("sms/", include("aftersales.sms.urls")),
     path("monitoring/", include("aftersales.monitoring.urls")),
+    path("feedback/", include("aftersales.feedback.urls")),
     path("admin/", admin.site.urls),
 ]
