@@ -37,11 +37,11 @@ def test_issue7_done_when(client):
 
     # 1. The pumping attack: one proactive ticket, evidence an agent can read.
     [pumping] = AlertIncident.objects.filter(resolved_at__isnull=True, customer__isnull=False)
-    ticket = pumping.ticket
-    assert ticket is not None and ticket.channel == Channel.MONITORING and pumping.key == "country:NG"
+    ticket, attacked = pumping.ticket, pumping.customer
+    assert ticket is not None and attacked is not None and ticket.channel == Channel.MONITORING and pumping.key == "country:NG"
     page = client.get(f"/tickets/{ticket.ref}/").content.decode()
     assert "+23480312" in page  # the attacked prefix, in the evidence
-    health = client.get(f"/monitoring/customers/{pumping.customer.code}/").content.decode()
+    health = client.get(f"/monitoring/customers/{attacked.code}/").content.decode()
     assert health.count('data-testid="health-window"') == 3 and 'data-testid="health-alert"' in health
 
     # 2. The desk runs for twenty minutes: live traffic every minute, the monitors every five.
@@ -53,7 +53,7 @@ def test_issue7_done_when(client):
             if minute % 5 == 0:
                 evaluate_all(moment)
     [outage] = AlertIncident.objects.exclude(pk__in=before)
-    assert outage.key == "country:CN" and outage.ticket is not None
+    assert outage.key == "country:CN" and outage.ticket is not None and outage.customer is not None
     assert outage.ticket.channel == Channel.MONITORING and outage.customer.code == "bluewave"
     listed = client.get("/monitoring/alerts/?state=firing").content.decode()
     assert outage.customer.name in listed
@@ -62,13 +62,12 @@ def test_issue7_done_when(client):
 
     # 3. From the pumping alert's page an agent blocks the prefix at the (simulated) vendor.
     alert = Alert.objects.filter(incident=pumping, state=AlertState.FIRING, monitor="prefix_concentration").first()
-    assert alert is not None
+    assert alert is not None and alert.account is not None
     detail = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
     assert 'data-testid="perform-block_prefix"' in detail
     done = client.post(f"/monitoring/alerts/{alert.pk}/actions/block_prefix/", follow=True).content.decode()
     assert "屏蔽号段 +23480312" in done  # the demo agent reads Chinese
-    vendor_side = alert.account.parent or alert.account
-    vendor_side = VendorAccount.objects.get(pk=vendor_side.pk)
+    vendor_side = VendorAccount.objects.get(pk=alert.account.parent_id or alert.account.pk)
     rules = SimulatorConnector(state=vendor_side.options["state"]).traffic_rules()
     assert [(r.kind, r.value) for r in rules] == [("prefix", "23480312")]
 
