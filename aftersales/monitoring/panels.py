@@ -1,5 +1,6 @@
 """The "Health" panel (core.panels, key "monitoring-health") on the customer and ticket pages: the
-customer's firing alerts explained, and delivery and conversion over the last 24 hours.
+customer's firing alerts explained, delivery and conversion over the last 24 hours, and the
+customer's probes (巡检) with their state and 24-hour uptime.
 Registered from ``MonitoringConfig.ready()``."""
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from aftersales.core.panels import Panel, register_panel
 from aftersales.customers.access import get_customer_for_user
 from aftersales.monitoring import queries
 from aftersales.monitoring.charts import line_chart
-from aftersales.monitoring.models import AlertState
+from aftersales.monitoring.models import AlertState, Probe
 from aftersales.tickets.access import get_ticket_for_user
 
 
 def _context(customer: Any) -> dict[str, Any]:
     from aftersales.monitoring.views_alerts import decorate
+    from aftersales.monitoring.views_probes import decorate as decorate_probes
 
     now = clock.now()
     top = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
@@ -34,6 +36,7 @@ def _context(customer: Any) -> dict[str, Any]:
         "firing": firing,
         "delivery": line_chart([(at, c.delivery_rate) for at, c in buckets], unit="%", width=280, height=70),
         "conversion": line_chart([(at, c.conversion) for at, c in buckets], unit="%", width=280, height=70),
+        "probes": decorate_probes(list(Probe.objects.filter(customer=customer).order_by("name")[:10]), now=now),
     }
 
 

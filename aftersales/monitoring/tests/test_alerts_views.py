@@ -170,9 +170,23 @@ def test_health_panel_on_customer_and_ticket_pages(client: Any, personas: Any) -
     client.force_login(personas.viewer)
     page = client.get(f"/panels/customer/monitoring-health/{personas.customer.code}/").content.decode()
     assert 'data-testid="health-panel-alert"' in page
+    assert 'data-testid="health-panel-probes"' not in page  # no probes: no list
     ticket = make_ticket(customer=personas.other_customer)
     quiet = client.get(f"/panels/ticket/monitoring-health/{ticket.ref}/").content.decode()
     assert "No monitoring alert is firing" in quiet
+
+
+def test_health_panel_lists_the_customers_probes(client: Any, personas: Any) -> None:
+    from aftersales.monitoring.probes.actions import save_probe
+
+    save_probe(actor=None, name="Starriver OTP API", kind="heartbeat", customer=personas.customer,
+               interval_minutes=60, grace_minutes=10)
+    save_probe(actor=None, name="Our billing job", kind="heartbeat", interval_minutes=60, grace_minutes=10)
+    client.force_login(personas.viewer)
+    page = client.get(f"/panels/customer/monitoring-health/{personas.customer.code}/").content.decode()
+    assert 'data-testid="health-panel-probes"' in page
+    assert "Starriver OTP API" in page and "Not checked yet" in page
+    assert "Our billing job" not in page  # the team's own probe belongs to no customer
 
 
 def test_outsiders_get_nothing(client: Any, personas: Any) -> None:
