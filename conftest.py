@@ -17,6 +17,21 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_memory() -> Any:
+    """Per-process memories of the telemetry path start empty in every test: the numbers already
+    counted this hour (``ingest.seen_numbers``) and the webhook's cache of accounts by key. Left
+    over from an earlier test in the same worker they would change what a test's traffic counts."""
+    from aftersales.monitoring import receiving
+    from aftersales.monitoring.ingest import seen_numbers
+
+    seen_numbers.clear()
+    receiving.forget_signature_accounts()
+    yield
+    seen_numbers.clear()
+    receiving.forget_signature_accounts()
+
+
 @dataclass
 class Personas:
     agent: Any

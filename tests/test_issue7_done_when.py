@@ -38,7 +38,8 @@ def test_issue7_done_when(client):
     # 1. The pumping attack: one proactive ticket, evidence an agent can read.
     [pumping] = AlertIncident.objects.filter(resolved_at__isnull=True, customer__isnull=False)
     ticket, attacked = pumping.ticket, pumping.customer
-    assert ticket is not None and attacked is not None and ticket.channel == Channel.MONITORING and pumping.key == "country:NG"
+    assert ticket is not None and attacked is not None
+    assert ticket.channel == Channel.MONITORING and pumping.key == "country:NG"
     page = client.get(f"/tickets/{ticket.ref}/").content.decode()
     assert "+23480312" in page  # the attacked prefix, in the evidence
     health = client.get(f"/monitoring/customers/{attacked.code}/").content.decode()
