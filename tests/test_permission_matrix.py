@@ -518,6 +518,43 @@ MATRIX: list[Row] = [
     Row("monitoring:pulls", "GET", "/monitoring/pulls/", LEAD_PAGE),
     Row("monitoring:customer_notice", "GET", "/monitoring/customers/{code}/notice/", OBJECT_PAGE),
     Row("monitoring:customer_notice", "POST", "/monitoring/customers/{code}/notice/", OBJECT_POST),
+    # Check-ins and periodic surveys (issue 8, feedback): staff read; writers log check-ins; leads (or the
+    # customer's account manager, none here) change plans; leads create and send surveys; the answer link is public
+    Row("feedback:checkins", "GET", "/feedback/checkins/?overdue=on", PAGE),
+    Row("feedback:checkin_plans_create", "POST", "/feedback/checkins/create-missing/", LEAD_POST),
+    Row("feedback:checkin_log", "GET", "/feedback/checkins/{code}/log/", OBJECT_WRITE_PAGE),
+    Row("feedback:checkin_log", "POST", "/feedback/checkins/{code}/log/", OBJECT_POST,
+        {"kind": "call", "occurred_at": "2026-01-05T10:00", "notes": "Matrix call"}),
+    Row("feedback:checkin_plan", "GET", "/feedback/checkins/{code}/plan/", {**LEAD_PAGE, "outsider": 404}),
+    Row("feedback:checkin_plan", "POST", "/feedback/checkins/{code}/plan/", {**LEAD_POST, "outsider": 404},
+        {"owner": "", "cadence_days": "30", "active": "on"}),
+    Row("core:panel", "GET", "/panels/customer/feedback-checkins/{code}/", PAGE),
+    Row("feedback:surveys", "GET", "/feedback/surveys/", PAGE),
+    Row("feedback:survey_create", "GET", "/feedback/surveys/new/", LEAD_PAGE),
+    Row("feedback:survey_create", "POST", "/feedback/surveys/new/", LEAD_POST,
+        {"name": "Matrix survey", "closes_on": "2099-01-01", "nps_en": "Recommend us?"}),
+    Row("feedback:survey_detail", "GET", "/feedback/surveys/{survey}/", PAGE),
+    Row("feedback:survey_send", "GET", "/feedback/surveys/{survey}/send/", LEAD_PAGE),
+    Row("feedback:survey_send", "POST", "/feedback/surveys/{survey}/send/", LEAD_POST, {"scope": "primary"}),
+    Row("feedback:survey_answer", "GET", "/feedback/s/{survey_token}/", PUBLIC),
+    Row("feedback:survey_answer", "POST", "/feedback/s/{survey_token}/", PUBLIC, {"score": "8"}),
+    Row("feedback:survey_answer", "GET", "/feedback/s/forged-token/", policy(anonymous=404, outsider=404, viewer=404,
+                                                                            writer=404)),
+    # CSAT (issue 8, feedback): staff read the list (agents their own) and the ticket panel; the emailed
+    # answer page is public (GET stores nothing; POST stores); a portal contact rates their own account's ticket
+    Row("feedback:csat_list", "GET", "/feedback/csat/?rating=low", PAGE),
+    Row("core:panel", "GET", "/panels/ticket/feedback-csat/{csat_ref}/", PAGE),
+    Row("feedback:csat_answer", "GET", "/feedback/csat/{csat_token}/", PUBLIC),
+    Row("feedback:csat_answer", "POST", "/feedback/csat/{csat_token}/", policy(anonymous=302, outsider=302,
+                                                                             viewer=302, writer=302),
+        {"rating": "4", "comment": "Matrix"}),
+    Row("feedback:csat_answer", "GET", "/feedback/csat/forged-token/", policy(anonymous=400, outsider=400,
+                                                                            viewer=400, writer=400)),
+    Row("portal:rate", "POST", "/portal/tickets/{csat_ref}/rate/", PORTAL_MASTER_POST, {"rating": "4"}),
+    # Quality review (issue 8, feedback): leads only — the sample page and the scorecard of a resolved ticket
+    Row("feedback:quality", "GET", "/feedback/quality/?size=5", LEAD_PAGE),
+    Row("feedback:quality_review", "POST", "/feedback/quality/{quality_ref}/review/", LEAD_POST,
+        {"correct": "yes", "complete": "yes", "root_cause_found": "no", "tone": "4"}),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
@@ -584,7 +621,41 @@ def world(personas: Any) -> dict[str, Any]:
         **_monitors_world(personas),
         **_ingestion_world(personas),
         **_probes_world(),
+        **_csat_world(personas),
+        **_checkins_world(personas),
+        **_quality_world(personas),
     }
+
+
+def _quality_world(personas: Any) -> dict[str, Any]:
+    ticket = make_ticket("Matrix quality", customer=personas.customer, owner=personas.agent)
+    actions.change_status(ticket=ticket, status="resolved", actor=personas.agent,
+                          resolution=actions.Resolution.of(summary="Matrix fix", root_cause="other"))
+    return {"quality_ref": ticket.ref}
+
+
+def _checkins_world(personas: Any) -> dict[str, Any]:
+    import datetime as dt
+
+    from aftersales.core import clock
+    from aftersales.feedback import checkins, surveys
+
+    checkins.save_plan(customer=personas.customer, actor=personas.lead, owner=personas.agent, cadence_days=30)
+    survey = surveys.create_survey(actor=personas.lead, name="Matrix NPS", nps_question={"en": "Recommend us?"},
+                                   closes_at=clock.now() + dt.timedelta(days=30))
+    surveys.send_survey(survey=survey, contacts=[personas.contact], actor=personas.lead)
+    return {"survey": survey.pk, "survey_token": surveys.make_token(survey.invitations.get())}
+
+
+def _csat_world(personas: Any) -> dict[str, Any]:
+    from aftersales.feedback import csat
+
+    ticket = make_ticket("Matrix resolved", customer=personas.customer, contact=personas.contact, owner=personas.agent)
+    actions.change_status(ticket=ticket, status="resolved", actor=personas.agent)
+    ticket.refresh_from_db()
+    request = csat.ask(ticket=ticket)  # the listener runs after commit, which tests never reach
+    assert request is not None
+    return {"csat_ref": ticket.ref, "csat_token": csat.make_token(request, 4)}
 
 
 def _probes_world() -> dict[str, Any]:

@@ -108,8 +108,23 @@ def load(*, tickets: int = DEFAULT_TICKETS, seed: int = DEFAULT_SEED, days: int 
         result.tickets = len(plans)
         result.subjects = [plan.subject for plan in plans]
         result.solutions = _mark_solutions(fake)
-        result.balance_tickets = _load_sms(fake, now, users, {customer.code: customer for customer, _seed in customers})
+        by_code = {customer.code: customer for customer, _seed in customers}
+        result.balance_tickets = _load_sms(fake, now, users, by_code)
+        _load_feedback(fake, now, users, by_code)
     return result
+
+
+def _load_feedback(fake: MovingClock, now: dt.datetime, users: dict[str, User], customers: dict[str, Customer]) -> None:
+    """Closing the loop (issue 8): resolution notes and quality reviews on the resolved tickets,
+    satisfaction answers (one low, with its follow-up), check-in plans (some overdue) and last
+    quarter's NPS survey. Each part sets the clock for its past events and leaves it at ``now``."""
+    from aftersales.demo import feedback_checkins, feedback_csat, feedback_quality
+
+    for part in (feedback_quality, feedback_csat, feedback_checkins):
+        fake.at = now
+        with transaction.atomic():
+            part.load(now=now, users=users, customers=customers)
+    fake.at = now
 
 
 def _load_sms(fake: MovingClock, now: dt.datetime, users: dict[str, User], customers: dict[str, Customer]) -> int:

@@ -416,7 +416,9 @@ def resolve_incident(*, incident: AlertIncident, now: dt.datetime) -> None:
                 ])
             tickets.add_note(ticket=ticket, body=note, actor=None)
             if not incident.key.startswith("account:") and ticket.is_open() and ticket.merged_into_id is None:
+                fraud = ticket.category is not None and ticket.category.code == "fraud"  # set by _category
                 tickets.change_status(ticket=ticket, status=Status.RESOLVED, actor=None,
-                                      reason=gettext_noop("the monitoring alerts recovered"))
+                                      reason=gettext_noop("the monitoring alerts recovered"),
+                                      resolution=tickets.Resolution.of(root_cause="fraud" if fraud else None))
         audit(actor=None, action="monitoring.incident.resolve", obj=incident,
               after={"key": incident.key, "ticket": ticket.ref if ticket else None})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersales.portal import views
+from aftersales.portal import views, views_csat
 
 app_name = "portal"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/<str:ref>/", views.ticket_detail, name="detail"),
     path("tickets/<str:ref>/reply/", views.reply, name="reply"),
     path("tickets/<str:ref>/close/", views.close, name="close"),
+    path("tickets/<str:ref>/rate/", views_csat.rate, name="rate"),  # CSAT (issue 8)
     path("tickets/<str:ref>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("help/", views.help_list, name="help"),
     path("help/<slug:slug>/", views.help_article, name="help_article"),

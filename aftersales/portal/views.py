@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.customers.models import Contact
+from aftersales.feedback.csat_portal import portal_context as csat_context
 from aftersales.knowledge import queries as knowledge
 from aftersales.portal import actions, tokens
 from aftersales.portal.access import (
@@ -226,6 +227,7 @@ def _detail(
         "continues_in": portal_tickets_for(contact).filter(pk=ticket.merged_into_id).first()
         if ticket.merged_into_id
         else None,
+        **csat_context(contact, ticket),  # "Rate this ticket" (issue 8)
     }
     return render(request, "portal/detail.html", context, status=status)
 

@@ -297,7 +297,8 @@ def _recover(
     auto_resolve = alert_settings.auto_resolve if alert_settings is not None else True
     if auto_resolve and ticket.is_open() and ticket.merged_into_id is None:
         tickets.change_status(ticket=ticket, status=Status.RESOLVED, actor=None,
-                              reason=gettext_noop("balance recovered"))
+                              reason=gettext_noop("balance recovered"),
+                              resolution=tickets.Resolution.of(root_cause="billing"))
     audit(actor=None, action="sms.balance_incident.recover", obj=incident,
           after={"account": incident.account_id, "ticket": ticket.ref})
 

@@ -24,7 +24,8 @@ def get_ticket_for_user(user: Any, ref: str, *, write: bool = False) -> Ticket:
         ticket = (
             tickets_visible_to(user)
             .select_related(
-                "customer__parent", "contact", "category__parent", "owner__agent_profile", "team", "merged_into"
+                "customer__parent", "contact", "category__parent", "owner__agent_profile", "team", "merged_into",
+                "root_cause",
             )
             .get(ref=ref.upper())
         )

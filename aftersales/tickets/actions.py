@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import mimetypes
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
@@ -40,6 +41,7 @@ from aftersales.tickets.models import (
     Message,
     MessageKind,
     Priority,
+    RootCause,
     Status,
     Tag,
     Ticket,
@@ -80,6 +82,32 @@ DANGEROUS_EXTENSIONS = frozenset(
 
 class TicketActionError(ValidationError):
     """An action was refused; the message says why, for the person who asked."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What an agent says when resolving (issue 8): a short summary, the root cause and, optionally,
+    the customer's underlying need. The actions accept it without requiring it (system resolves and
+    older callers pass none); the agent UI and the API require summary and cause."""
+
+    summary: str = ""
+    root_cause: RootCause | None = None
+    underlying_need: str = ""
+
+    @classmethod
+    def of(cls, *, summary: str = "", root_cause: RootCause | str | None = None,
+           underlying_need: str = "") -> Resolution:
+        """``root_cause`` may be a code (system callers): an unknown code is dropped, never an error."""
+        if isinstance(root_cause, str):
+            root_cause = RootCause.objects.filter(code=root_cause).first() if root_cause else None
+        return cls(summary=(summary or "").strip()[:500], root_cause=root_cause,
+                   underlying_need=(underlying_need or "").strip())
+
+    def is_complete(self) -> bool:
+        return bool(self.summary) and self.root_cause is not None
+
+    def is_empty(self) -> bool:
+        return not self.summary and self.root_cause is None and not self.underlying_need
 
 
 # --- Listeners: how other apps (SLA, notifications, search) hear about changes -----------
@@ -294,8 +322,11 @@ def record_reply(
     attachments: Sequence[Any] = (),
     channel: str | None = None,
     status: str | None = None,
+    resolution: Resolution | None = None,
 ) -> Message:
-    """An agent's public reply. Stamps the first response; a new ticket becomes open."""
+    """An agent's public reply. Stamps the first response; a new ticket becomes open.
+
+    ``resolution`` is stored when ``status`` resolves the ticket (ignored otherwise)."""
     _require_agent(actor, label=_("reply"))
     return _add_message(
         ticket=ticket,
@@ -305,6 +336,7 @@ def record_reply(
         attachments=attachments,
         channel=channel,
         status=status,
+        resolution=resolution,
     )
 
 
@@ -350,6 +382,7 @@ def _add_message(
     contact: Contact | None = None,
     external_id: str = "",
     body_html: str = "",
+    resolution: Resolution | None = None,
 ) -> Message:
     body = (body or "").strip()
     if not body and not attachments:
@@ -395,7 +428,7 @@ def _add_message(
             fields += deadlines.customer_wrote(ticket, now)
         if new_status is not None and new_status != ticket.status:
             reason = gettext_noop("customer replied") if kind == MessageKind.INBOUND else ""
-            fields += _apply_status(ticket, new_status, actor, reason=reason)
+            fields += _apply_status(ticket, new_status, actor, reason=reason, resolution=resolution)
         _save(ticket, *fields)
         search.message_added(ticket, message, status_changed="status" in fields)
         if kind == MessageKind.OUTBOUND:
@@ -411,15 +444,23 @@ def _add_message(
 
 
 # --- Status --------------------------------------------------------------------------------
-def _apply_status(ticket: Ticket, new: str, actor: Any, reason: str = "") -> list[str]:
-    """Move ``ticket`` to ``new`` in memory, stamping times; returns the changed fields."""
+def _apply_status(
+    ticket: Ticket, new: str, actor: Any, reason: str = "", resolution: Resolution | None = None
+) -> list[str]:
+    """Move ``ticket`` to ``new`` in memory, stamping times; returns the changed fields.
+
+    Resolving with a ``resolution`` stores its notes on the ticket and on the status event."""
     old = ticket.status
     now = clock.now()
     ticket.status = new
     fields = ["status"]
+    noted: dict[str, Any] | None = None
     if new == Status.RESOLVED:
         ticket.resolved_at = now
         fields.append("resolved_at")
+        if resolution is not None and not resolution.is_empty():
+            fields += _store_resolution(ticket, resolution)
+            noted = events.resolution_ref(ticket)
     elif new == Status.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")
@@ -431,12 +472,24 @@ def _apply_status(ticket: Ticket, new: str, actor: Any, reason: str = "") -> lis
         ticket.closed_at = None
         fields += ["resolved_at", "closed_at"]
     fields += deadlines.status_changed(ticket, old, new, now)
-    events.status_changed(ticket, actor, old, new, reason)
+    events.status_changed(ticket, actor, old, new, reason, resolution=noted)
     return fields
 
 
-def change_status(*, ticket: Ticket, status: str, actor: Any, reason: str = "") -> TicketEvent | None:
-    """Set the status; resolving and closing stamp their times, reopening clears them."""
+def _store_resolution(ticket: Ticket, resolution: Resolution) -> list[str]:
+    ticket.resolution_summary = resolution.summary[:500]
+    ticket.root_cause = resolution.root_cause
+    ticket.underlying_need = resolution.underlying_need
+    return ["resolution_summary", "root_cause", "underlying_need"]
+
+
+def change_status(
+    *, ticket: Ticket, status: str, actor: Any, reason: str = "", resolution: Resolution | None = None
+) -> TicketEvent | None:
+    """Set the status; resolving and closing stamp their times, reopening clears them.
+
+    ``resolution`` (summary, root cause, underlying need) is stored when resolving; the actions do
+    not require it, the forms of the agent UI and the API do."""
     _require_agent(actor, label=_("change tickets"))
     if status not in Status.values:
         raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": status})
@@ -451,10 +504,13 @@ def change_status(*, ticket: Ticket, status: str, actor: Any, reason: str = "") 
                 _("This ticket was merged; change %(ref)s instead.") % {"ref": _merged_ref(ticket)}
             )
         old = ticket.status
-        fields = _apply_status(ticket, status, actor, reason)
+        fields = _apply_status(ticket, status, actor, reason, resolution=resolution)
         _save(ticket, *fields)
         search.status_set(ticket)
-        audit(actor=actor, action="ticket.status", obj=ticket, before={"status": old}, after={"status": status})
+        after: dict[str, Any] = {"status": status}
+        if "root_cause" in fields:
+            after["root_cause"] = ticket.root_cause.code if ticket.root_cause else None
+        audit(actor=actor, action="ticket.status", obj=ticket, before={"status": old}, after=after)
         _after_commit(ticket, "status")
     return ticket.events.order_by("-id").first()
 

@@ -41,8 +41,23 @@ def created(ticket: Ticket, actor: Any) -> TicketEvent:
     )
 
 
-def status_changed(ticket: Ticket, actor: Any, old: str, new: str, reason: str = "") -> TicketEvent:
-    return _event(ticket, EventKind.STATUS, actor, {"status": old}, {"status": new}, reason)
+def resolution_ref(ticket: Ticket) -> dict[str, Any]:
+    """The resolution notes as kept on a status event (the cause in both languages, like categories)."""
+    cause = ticket.root_cause
+    return {
+        "summary": ticket.resolution_summary,
+        "root_cause": {"code": cause.code, "en": cause.name_en, "zh": cause.name_zh} if cause else None,
+        "underlying_need": ticket.underlying_need,
+    }
+
+
+def status_changed(
+    ticket: Ticket, actor: Any, old: str, new: str, reason: str = "", resolution: dict[str, Any] | None = None
+) -> TicketEvent:
+    after: dict[str, Any] = {"status": new}
+    if resolution is not None:
+        after["resolution"] = resolution
+    return _event(ticket, EventKind.STATUS, actor, {"status": old}, after, reason)
 
 
 def owner_changed(ticket: Ticket, actor: Any, old: Any, new: Any, reason: str = "") -> TicketEvent:

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.customers.forms import AgentChoiceField, CustomerChoiceField, agent_label, customer_label
 from aftersales.customers.models import Contact
 from aftersales.people.models import Team
-from aftersales.tickets.models import Category, Channel, Priority, Status
+from aftersales.tickets.actions import Resolution
+from aftersales.tickets.models import Category, Channel, Priority, RootCause, Status
 from aftersales.tickets.queries import DEFAULT_SORT
 
 _TAG_SPLIT = re.compile(r"[,，;；]")
@@ -133,7 +134,53 @@ class TicketPageForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ReplyForm(TicketPageForm):
+class RootCauseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name
+
+
+class ResolutionFieldsMixin(forms.Form):
+    """Resolution notes (issue 8): asked when the chosen status is "resolved"; summary and root
+    cause are then required, the underlying need is optional."""
+
+    resolution_summary = forms.CharField(
+        label=_("Resolution summary"), required=False, max_length=500,
+        help_text=_("In a sentence or two: what fixed it."),
+        widget=forms.Textarea(attrs={"rows": 2, "data-testid": "resolution-summary"}),
+    )
+    root_cause = RootCauseChoiceField(
+        label=_("Root cause"), required=False, empty_label=_("— choose the root cause —"),
+        queryset=RootCause.objects.filter(is_active=True),
+        widget=forms.Select(attrs={"data-testid": "resolution-root-cause"}),
+    )
+    underlying_need = forms.CharField(
+        label=_("The customer's underlying need (optional)"), required=False,
+        help_text=_("Beyond the question asked: what did the customer actually need?"),
+        widget=forms.Textarea(attrs={"rows": 2, "data-testid": "resolution-need"}),
+    )
+
+    def resolving(self, cleaned: dict[str, Any]) -> bool:
+        return cleaned.get("status") == Status.RESOLVED
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.resolving(cleaned):
+            if not (cleaned.get("resolution_summary") or "").strip():
+                self.add_error("resolution_summary", _("Write a short resolution summary to resolve the ticket."))
+            if cleaned.get("root_cause") is None and "root_cause" not in self.errors:
+                self.add_error("root_cause", _("Choose the root cause to resolve the ticket."))
+        return cleaned
+
+    def resolution(self) -> Resolution | None:
+        """The notes for ``tickets.actions`` (None unless resolving)."""
+        data = self.cleaned_data
+        if not self.resolving(data):
+            return None
+        return Resolution.of(summary=data.get("resolution_summary", ""), root_cause=data.get("root_cause"),
+                             underlying_need=data.get("underlying_need", ""))
+
+
+class ReplyForm(ResolutionFieldsMixin, TicketPageForm):
     id_prefix = "reply"
 
     kind = forms.ChoiceField(
@@ -152,13 +199,20 @@ class ReplyForm(TicketPageForm):
         widget=forms.Select(attrs={"data-testid": "reply-status"}),
     )
 
+    field_order = ["kind", "body", "attachments", "status"]
 
-class StatusForm(TicketPageForm):
+    def resolving(self, cleaned: dict[str, Any]) -> bool:
+        return cleaned.get("kind") != "note" and super().resolving(cleaned)
+
+
+class StatusForm(ResolutionFieldsMixin, TicketPageForm):
     id_prefix = "status"
 
     status = forms.ChoiceField(
         label=_("Status"), choices=Status.choices, widget=forms.Select(attrs={"data-testid": "status-select"})
     )
+
+    field_order = ["status"]
 
 
 class AssignForm(TicketPageForm):

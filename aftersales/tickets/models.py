@@ -40,6 +40,28 @@ class Category(models.Model):
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
 
 
+class RootCause(models.Model):
+    """Why a ticket happened, chosen when resolving it (issue 8). An editable list; ``code`` is stable."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("root cause")
+        verbose_name_plural = _("root causes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
 
@@ -132,6 +154,20 @@ class Ticket(models.Model):
     )
     source_kind = models.CharField(max_length=30, blank=True, editable=False)
     source_ref = models.CharField(max_length=255, blank=True, editable=False)
+
+    # Resolution notes (issue 8): written when the ticket is resolved, kept if it reopens (the next
+    # resolution overwrites them); each resolution is also on its status event.
+    resolution_summary = models.CharField(_("resolution summary"), max_length=500, blank=True, editable=False)
+    root_cause = models.ForeignKey(
+        RootCause,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        editable=False,
+        verbose_name=_("root cause"),
+    )
+    underlying_need = models.TextField(_("customer's underlying need"), blank=True, editable=False)
 
     # SLA clocks (issue 3): set by tickets.deadlines inside the actions, never typed by users.
     sla_policy = models.ForeignKey(

@@ -145,10 +145,11 @@ def reply(request: HttpRequest, ref: str) -> HttpResponse:
             actions.add_note(ticket=ticket, body=data["body"], actor=request.user, attachments=data["attachments"])
             return _("Internal note added.")
         actions.record_reply(ticket=ticket, body=data["body"], actor=request.user, attachments=data["attachments"],
-                             status=data.get("status") or None)
+                             status=data.get("status") or None, resolution=form.resolution())
         return _("Reply added to the ticket.")
 
-    return _run(request, ticket, "reply_form", ReplyForm(request.POST, request.FILES), act)
+    form = ReplyForm(request.POST, request.FILES)
+    return _run(request, ticket, "reply_form", form, act)
 
 
 @require_POST
@@ -157,10 +158,11 @@ def change_status(request: HttpRequest, ref: str) -> HttpResponse:
     ticket = get_ticket_for_user(request.user, ref, write=True)
 
     def act(data: dict[str, Any]) -> str:
-        actions.change_status(ticket=ticket, status=data["status"], actor=request.user)
+        actions.change_status(ticket=ticket, status=data["status"], actor=request.user, resolution=form.resolution())
         return _("Status is now %(status)s.") % {"status": Status(data["status"]).label}
 
-    return _run(request, ticket, "status_form", StatusForm(request.POST), act)
+    form = StatusForm(request.POST)
+    return _run(request, ticket, "status_form", form, act)
 
 
 @require_POST

@@ -29,6 +29,7 @@ from aftersales.tickets.models import (
     Message,
     MessageKind,
     Priority,
+    RootCause,
     Ticket,
     TicketEvent,
 )
@@ -54,6 +55,12 @@ class CategoryRef(Schema):
     name_zh: str
 
 
+class RootCauseRef(Schema):
+    code: str
+    name_en: str
+    name_zh: str
+
+
 class TicketOut(Schema):
     ref: str = Field(description="Human reference, e.g. AS-000123.")
     subject: str
@@ -73,6 +80,9 @@ class TicketOut(Schema):
     resolved_at: UtcDatetime | None
     closed_at: UtcDatetime | None
     last_customer_message_at: UtcDatetime | None
+    resolution_summary: str = Field(description="What fixed it, written when resolving.")
+    root_cause: RootCauseRef | None = Field(description="Why it happened, chosen when resolving.")
+    underlying_need: str = Field(description="The customer's need behind the question, if noted.")
 
     @staticmethod
     def resolve_owner(obj: Ticket) -> dict[str, str] | None:
@@ -180,7 +190,15 @@ class TicketCreate(Schema):
     tags: list[str] = Field(default_factory=list)
 
 
-class ReplyIn(Schema):
+class ResolutionIn(Schema):
+    """Required when the status becomes resolved: a summary and a root cause code."""
+
+    resolution_summary: str = Field("", max_length=500, description="Required when resolving: what fixed it.")
+    root_cause: str = Field("", description="Required when resolving: a root cause code, e.g. vendor-carrier.")
+    underlying_need: str = Field("", description="Optional: the customer's need behind the question.")
+
+
+class ReplyIn(ResolutionIn):
     body: str = Field(min_length=1)
     status: TicketStatus | None = Field(None, description="Also set this status, e.g. waiting_customer.")
 
@@ -193,7 +211,7 @@ class AssignIn(Schema):
     owner: str | None = Field(description="Username of an agent, or null to unassign.")
 
 
-class StatusIn(Schema):
+class StatusIn(ResolutionIn):
     status: TicketStatus
     reason: str = Field("", max_length=255)
 
@@ -202,7 +220,8 @@ class StatusIn(Schema):
 def _listing(user: Any) -> QuerySet[Ticket]:
     return (
         tickets_visible_to(user)
-        .select_related("customer", "contact", "category", "owner__agent_profile", "team", "merged_into")
+        .select_related("customer", "contact", "category", "owner__agent_profile", "team", "merged_into",
+                        "root_cause")
         .prefetch_related("tags")
     )
 
@@ -220,6 +239,26 @@ def _agent(username: str, field: str) -> Any:
 
 def _value(choice: Any) -> Any:
     return choice.value if hasattr(choice, "value") else choice
+
+
+def _resolution(status: str | None, payload: ResolutionIn) -> actions.Resolution | None:
+    """Resolving through the API needs a summary and a known root cause code (422 otherwise)."""
+    if status != TicketStatus.RESOLVED:
+        return None
+    errors: dict[str, str] = {}
+    summary = payload.resolution_summary.strip()
+    if not summary:
+        errors["resolution_summary"] = _("Write a short resolution summary to resolve the ticket.")
+    cause = None
+    if not payload.root_cause:
+        errors["root_cause"] = _("Choose the root cause to resolve the ticket.")
+    else:
+        cause = RootCause.objects.filter(code=payload.root_cause, is_active=True).first()
+        if cause is None:
+            errors["root_cause"] = _("No root cause “%(code)s”.") % {"code": payload.root_cause}
+    if errors:
+        raise ValidationError(errors)
+    return actions.Resolution.of(summary=summary, root_cause=cause, underlying_need=payload.underlying_need)
 
 
 # --- Endpoints ---------------------------------------------------------------------------
@@ -293,7 +332,8 @@ def reply(request: HttpRequest, ref: str, payload: ReplyIn) -> Status[Message]:
     user = caller(request)
     ticket = get_ticket_for_user(user, ref, write=True)
     status = _value(payload.status) if payload.status is not None else None
-    message = actions.record_reply(ticket=ticket, body=payload.body, actor=user, status=status)
+    message = actions.record_reply(ticket=ticket, body=payload.body, actor=user, status=status,
+                                   resolution=_resolution(status, payload))
     return Status(201, message)
 
 
@@ -317,5 +357,7 @@ def assign(request: HttpRequest, ref: str, payload: AssignIn) -> Ticket:
 def change_status(request: HttpRequest, ref: str, payload: StatusIn) -> Ticket:
     user = caller(request)
     ticket = get_ticket_for_user(user, ref, write=True)
-    actions.change_status(ticket=ticket, status=_value(payload.status), actor=user, reason=payload.reason)
+    status = _value(payload.status)
+    actions.change_status(ticket=ticket, status=status, actor=user, reason=payload.reason,
+                          resolution=_resolution(status, payload))
     return get_ticket_for_user(user, ticket.ref)

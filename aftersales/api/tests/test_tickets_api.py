@@ -263,7 +263,9 @@ def test_change_status_with_reason(personas, api_as):
         ticket = make_ticket(customer=personas.customer)
     api = api_as("agent")
     with time_machine.travel(T0 + dt.timedelta(hours=2), tick=False):
-        response = api.post(f"/tickets/{ticket.ref}/status", {"status": "resolved", "reason": "Route fixed"})
+        response = api.post(f"/tickets/{ticket.ref}/status", {"status": "resolved", "reason": "Route fixed",
+                                                              "resolution_summary": "Switched the route.",
+                                                              "root_cause": "vendor-carrier"})
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "resolved" and response.json()["resolved_at"] == "2026-03-02T03:00:00Z"
     event = ticket.events.get(kind="status")

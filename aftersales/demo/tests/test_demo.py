@@ -32,8 +32,11 @@ def run_demo(*args: str) -> str:
 
 
 def story_tickets():
-    """The demo's ticket stories (``--tickets``); the balance check adds its proactive tickets on top."""
-    return Ticket.objects.exclude(channel="monitoring")
+    """The demo's ticket stories (``--tickets``); the balance check adds its proactive tickets on top,
+    and a low satisfaction rating its follow-up for the lead."""
+    from aftersales.feedback.csat import FOLLOWUP_SOURCE
+
+    return Ticket.objects.exclude(channel="monitoring").exclude(source_kind=FOLLOWUP_SOURCE)
 
 
 def subjects_by_ref() -> list[tuple[str, str]]:

@@ -25,7 +25,7 @@ from django.urls import reverse
 from aftersales.mail import smtpd
 from aftersales.mail.models import InboundEmail, InboundState, Mailbox
 from aftersales.testing.factories import make_contact, make_ticket
-from aftersales.tickets.models import Channel, MessageKind, Status
+from aftersales.tickets.models import Channel, MessageKind, RootCause, Status
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -180,7 +180,9 @@ def test_gbk_foxmail_reply_round_trip(personas, relay, desk, client):
     assert page.count('data-state="sent"') == 2
 
     # 3. The customer's reply to THAT threads back onto the same ticket and reopens it.
-    client.post(reverse("tickets:status", args=[ticket.ref]), {"status": Status.RESOLVED})
+    other = RootCause.objects.get(code="other").pk  # resolving asks for resolution notes (issue 8)
+    resolve = {"status": Status.RESOLVED, "resolution_summary": "驱动已重装。", "root_cause": other}
+    client.post(reverse("tickets:status", args=[ticket.ref]), resolve)
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED
     send_to_desk(

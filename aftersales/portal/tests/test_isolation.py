@@ -24,6 +24,7 @@ METHODS: dict[str, tuple[str, dict[str, Any]]] = {
     "reply": ("POST", {"body": "Let me in"}),
     "close": ("POST", {}),
     "attachment": ("GET", {}),
+    "rate": ("POST", {"rating": "1"}),  # CSAT (issue 8)
 }
 
 
@@ -45,6 +46,7 @@ def _paths(ticket: Ticket, attachment_pk: int) -> dict[str, str]:
         "reply": f"/portal/tickets/{ticket.ref}/reply/",
         "close": f"/portal/tickets/{ticket.ref}/close/",
         "attachment": f"/portal/tickets/{ticket.ref}/attachments/{attachment_pk}/",
+        "rate": f"/portal/tickets/{ticket.ref}/rate/",
     }
 
 

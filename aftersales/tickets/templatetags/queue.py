@@ -191,3 +191,21 @@ def sla_clocks(ticket: Any) -> dict[str, Any]:
 @register.filter
 def business_duration(seconds: Any) -> str:
     return deadlines.format_duration(dt.timedelta(seconds=int(seconds or 0)))
+
+
+@register.filter
+def resolution_notes(source: Any) -> dict[str, str]:
+    """Resolution notes to show, from a ticket or from a status event's stored ``resolution``
+    (whose root cause is kept in both languages and shown in the reader's)."""
+    if isinstance(source, dict):
+        return {
+            "summary": source.get("summary") or "",
+            "root_cause": _category(source.get("root_cause")) if source.get("root_cause") else "",
+            "underlying_need": source.get("underlying_need") or "",
+        }
+    cause = getattr(source, "root_cause", None)
+    return {
+        "summary": getattr(source, "resolution_summary", ""),
+        "root_cause": cause.name if cause is not None else "",
+        "underlying_need": getattr(source, "underlying_need", ""),
+    }

@@ -60,10 +60,22 @@ def test_agent_works_a_ticket_for_a_subaccount_end_to_end(page, live_server):
     page.wait_for_load_state()
     assert page.get_by_test_id("ticket-owner").inner_text() == "Li Heping"
 
-    page.get_by_test_id("status-form").get_by_label("Status", exact=True).select_option("resolved")
-    page.get_by_test_id("status-save").click()
+    status_form = page.get_by_test_id("status-form")
+    assert not status_form.get_by_test_id("resolution-summary").is_visible()  # asked only when resolving
+    status_form.get_by_label("Status", exact=True).select_option("resolved")
+    status_form.get_by_test_id("status-save").click()
+    page.wait_for_load_state()
+    # Resolving needs a summary and a root cause: the form says so and the ticket stays open.
+    assert "Write a short resolution summary" in page.get_by_test_id("status-form").inner_text()
+    assert page.get_by_test_id("ticket-status").inner_text() != "Resolved"
+    status_form = page.get_by_test_id("status-form")
+    status_form.get_by_test_id("resolution-summary").fill("Vendor moved the Vietnamese traffic to a backup route.")
+    status_form.get_by_test_id("resolution-root-cause").select_option(label="Vendor / carrier")
+    status_form.get_by_test_id("resolution-need").fill("Warn them when a carrier route degrades.")
+    status_form.get_by_test_id("status-save").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("ticket-status").inner_text() == "Resolved"
+    assert "Vendor / carrier" in page.get_by_test_id("ticket-resolution").inner_text()
 
     entries = page.get_by_test_id("timeline-entry")
     texts = [entries.nth(i).inner_text() for i in range(entries.count())]

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from aftersales.testing.factories import make_ticket
 from aftersales.tickets import actions
-from aftersales.tickets.models import Attachment, Category, MessageKind, Priority, Status, TicketLink
+from aftersales.tickets.models import Attachment, Category, MessageKind, Priority, RootCause, Status, TicketLink
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,9 @@ def test_dangerous_attachment_is_refused_with_a_message(client, personas, ticket
 
 def test_status_change_and_refusing_new(client, personas, ticket):
     client.force_login(personas.agent)
-    response = client.post(url("status", ticket), {"status": "resolved"}, follow=True)
+    cause = RootCause.objects.get(code="vendor-carrier")
+    data = {"status": "resolved", "resolution_summary": "Vendor fixed the route.", "root_cause": cause.pk}
+    response = client.post(url("status", ticket), data, follow=True)
     assert "Status is now Resolved." in response.content.decode()
     assert "Li Heping changed status from New to Resolved" in response.content.decode()
     response = client.post(url("status", ticket), {"status": "new"})

@@ -145,7 +145,8 @@ def test_query_count_does_not_grow_with_agents_or_tickets(client: Any, world: An
         with CaptureQueriesContext(connection) as large:
             html = client.get(WORKLOAD).content.decode()
     assert row(html, "extra.4")["fr7"] == "4m"
-    assert len(large.captured_queries) == len(small.captured_queries) <= 10
+    # 10 for the workload itself, 1 for the CSAT columns (feedback, one grouped query for both).
+    assert len(large.captured_queries) == len(small.captured_queries) <= 11
 
 
 @pytest.mark.parametrize(
