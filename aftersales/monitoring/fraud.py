@@ -75,11 +75,6 @@ def can_perform(account: VendorAccount | None, action: str) -> bool:
     return getattr(cls, action) is not getattr(Connector, action)
 
 
-def can_suspend(account: VendorAccount | None) -> bool:
-    """A vendor sub-account whose master's connector can suspend it."""
-    return can_perform(account, "suspend_subaccount")
-
-
 def suggestions(alert: Alert) -> list[SuggestedAction]:
     """The responses to a fraud alert, in escalating order; none for other alerts."""
     if not is_fraud_alert(alert):
@@ -156,7 +151,3 @@ def perform(*, alert: Alert, action: str, actor: Any) -> str:
         audit(actor=actor, action=f"monitoring.fraud.{action}", obj=account, after=after)
     return done
 
-
-def suspend_subaccount(*, alert: Alert, actor: Any) -> str:
-    """Suspend the alert's vendor sub-account (``perform`` with "suspend_subaccount")."""
-    return perform(alert=alert, action="suspend_subaccount", actor=actor)
