@@ -289,6 +289,7 @@ def open_ticket(
             team=team,
             created_at=created_at,
             updated_at=now,
+            status_since=created_at,
             last_customer_message_at=created_at if from_customer else None,
             imported=imported_at is not None,
             source_kind=source_kind,
@@ -471,6 +472,7 @@ def _apply_status(
         ticket.resolved_at = None
         ticket.closed_at = None
         fields += ["resolved_at", "closed_at"]
+    fields += deadlines.count_time_in_status(ticket, old, new, now)
     fields += deadlines.status_changed(ticket, old, new, now)
     events.status_changed(ticket, actor, old, new, reason, resolution=noted)
     return fields

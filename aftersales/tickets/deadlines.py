@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.sla.business_time import BusinessCalendar
 from aftersales.sla.listeners import register_policy_listener
-from aftersales.sla.policies import cached_calendar, cached_policy, select_policy
+from aftersales.sla.policies import cached_calendar, cached_policy, default_policy, select_policy
 from aftersales.tickets.models import DONE_STATUSES, OPEN_STATUSES, SlaTarget, Ticket
 
 if TYPE_CHECKING:
@@ -258,6 +258,37 @@ def _resolution_elapsed(ticket: Ticket, now: dt.datetime, engine: BusinessCalend
     if ticket.paused_since is not None:
         elapsed -= _seconds(engine.business_time_between(ticket.paused_since, now))
     return max(elapsed, 0)
+
+
+_SPAN_FIELDS = {
+    "new": "seconds_with_us",
+    "open": "seconds_with_us",
+    "waiting_customer": "seconds_waiting_customer",
+    "waiting_vendor": "seconds_waiting_vendor",
+}
+
+
+def _span_engine(ticket: Ticket) -> BusinessCalendar:
+    """The ticket's business calendar; tickets without clocks (imported) use the default policy's."""
+    if ticket.sla_policy_id is not None:
+        return engine_of(ticket)
+    return default_policy().calendar.engine()
+
+
+def count_time_in_status(ticket: Ticket, old: str, new: str, now: dt.datetime) -> list[str]:
+    """Add the business time spent in ``old`` to its bucket and start counting ``new``."""
+    fields = ["status_since"]
+    started = ticket.status_since or ticket.created_at
+    bucket = _SPAN_FIELDS.get(old)
+    if bucket is not None and started is not None and now > started:
+        spent = _seconds(_span_engine(ticket).business_time_between(started, now))
+        setattr(ticket, bucket, getattr(ticket, bucket) + spent)
+        fields.append(bucket)
+    if old in DONE_STATUSES and new not in DONE_STATUSES:
+        ticket.reopen_count += 1
+        fields.append("reopen_count")
+    ticket.status_since = now
+    return fields
 
 
 def status_changed(ticket: Ticket, old: str, new: str, now: dt.datetime) -> list[str]:

@@ -193,6 +193,17 @@ class Ticket(models.Model):
     first_response_breached = models.BooleanField(_("first response breached"), default=False, editable=False)
     next_response_breached = models.BooleanField(_("next response breached"), default=False, editable=False)
     resolution_breached = models.BooleanField(_("resolution breached"), default=False, editable=False)
+    # Where the time goes (reports): business seconds spent in each kind of status, added up at
+    # every status change (the current status counts from status_since), and how often it reopened.
+    status_since = models.DateTimeField(_("in this status since"), null=True, blank=True, editable=False)
+    seconds_with_us = models.PositiveIntegerField(_("time with us (business seconds)"), default=0, editable=False)
+    seconds_waiting_customer = models.PositiveIntegerField(
+        _("time waiting on the customer (business seconds)"), default=0, editable=False
+    )
+    seconds_waiting_vendor = models.PositiveIntegerField(
+        _("time waiting on the vendor (business seconds)"), default=0, editable=False
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0, editable=False)
     # The earliest pending warning or breach moment; the sweep selects sla_check_at <= now.
     sla_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -209,6 +220,8 @@ class Ticket(models.Model):
             # The API and the "newest" sort page through everything by (created_at, id).
             models.Index(fields=["-created_at", "-id"], name="ticket_created_id"),
             models.Index(fields=["sla_check_at"], name="ticket_sla_check"),
+            # Reports select by period: tickets in (created) and out (resolved).
+            models.Index(fields=["resolved_at"], name="ticket_resolved_at"),
             models.Index(
                 fields=["-created_at"],
                 name="ticket_open_unassigned",

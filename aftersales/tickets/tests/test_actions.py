@@ -115,3 +115,18 @@ def test_dangerous_attachment_refused_and_nothing_written(personas):
     with pytest.raises(actions.TicketActionError, match="program file"):
         actions.record_reply(ticket=ticket, body="see file", actor=personas.agent, attachments=[evil])
     assert not ticket.messages.exists()
+
+
+def test_time_in_status_is_added_up_in_business_seconds_and_reopenings_counted(personas):
+    """The reports' "where the time goes": Monday 09:00 Beijing, one hour with us, one waiting on
+    the customer, half an hour with us again, resolved, reopened a quarter of an hour later."""
+    with time_machine.travel(T0, tick=False):
+        ticket = make_ticket(customer=personas.customer, actor=personas.agent)
+    steps = [(60, Status.WAITING_CUSTOMER), (120, Status.OPEN), (150, Status.RESOLVED), (165, Status.OPEN)]
+    for minutes, status in steps:
+        with time_machine.travel(T0 + dt.timedelta(minutes=minutes), tick=False):
+            actions.change_status(ticket=ticket, status=status, actor=personas.agent)
+    ticket.refresh_from_db()
+    assert (ticket.seconds_with_us, ticket.seconds_waiting_customer, ticket.seconds_waiting_vendor) == (5400, 3600, 0)
+    assert ticket.reopen_count == 1
+    assert ticket.status_since == T0 + dt.timedelta(minutes=165)
