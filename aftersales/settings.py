@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "aftersales.sms",
     "aftersales.monitoring",
     "aftersales.feedback",
+    "aftersales.reports",
     "aftersales.api",
     "aftersales.demo",
 ]

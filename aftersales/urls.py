@@ -19,5 +19,6 @@ urlpatterns = [
     path("sms/", include("aftersales.sms.urls")),
     path("monitoring/", include("aftersales.monitoring.urls")),
     path("feedback/", include("aftersales.feedback.urls")),
+    path("reports/", include("aftersales.reports.urls")),
     path("admin/", admin.site.urls),
 ]

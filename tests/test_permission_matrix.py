@@ -49,6 +49,10 @@ API_WRITE = policy(anonymous=401, outsider=403, viewer=403, writer=API_DONE)
 LEAD_PAGE: dict[str, Expect] = {
     "anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": 200, "admin": 200,
 }
+# Reports: leads and admins run the desk, viewers watch it; agents do not see the team's figures.
+REPORT_PAGE: dict[str, Expect] = {
+    "anonymous": 302, "outsider": 403, "viewer": 200, "agent": 403, "lead": 200, "admin": 200,
+}
 LEAD_POST: dict[str, Expect] = {
     "anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": DONE, "admin": DONE,
 }
@@ -137,6 +141,7 @@ MATRIX: list[Row] = [
         "/tickets/workload/",
         {"anonymous": 302, "outsider": 403, "viewer": 200, "agent": 403, "lead": 200, "admin": 200},
     ),
+    Row("reports:tickets", "GET", "/reports/tickets/?set=created&period=2026-10", REPORT_PAGE),
     # routing: every staff member reads the rules; leads and admins change them
     Row("routing:rules", "GET", "/routing/rules/", PAGE),
     Row("routing:rule_new", "GET", "/routing/rules/new/", LEAD_PAGE),

@@ -1,0 +1,72 @@
+"""Grouped statistics computed in the database, the same SQL on SQLite and PostgreSQL.
+
+``percentiles(qs, value, group)`` returns, per group, the count, the median (the mean of the
+two middle values for an even count, like ``statistics.median``) and the 90th percentile
+(nearest rank: the smallest value with at least 90 % of the values at or below it). It ranks
+the rows with window functions (``ROW_NUMBER``/``COUNT`` over a partition) and keeps only the
+middle and p90 ranks, so only one row per group leaves the database, whatever the ticket count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, F, QuerySet
+
+
+@dataclass(frozen=True)
+class Spread:
+    count: int
+    median: float | None
+    p90: float | None
+
+
+EMPTY = Spread(0, None, None)
+ALL = "__all__"
+
+
+def percentiles(qs: QuerySet[Any], value: str, group: str | None = None) -> dict[Any, Spread]:
+    """``{group value: Spread}`` of ``value`` over ``qs`` (rows where it is NULL are left out).
+
+    Without ``group`` the single key is ``stats.ALL``."""
+    inner = qs.filter(**{f"{value}__isnull": False}).order_by()
+    inner = inner.values(g=F(group), v=F(value)) if group else inner.values(v=F(value))
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # ``.none()`` or an empty ``__in``: nothing to rank
+        return {}
+    partition = "PARTITION BY g" if group else ""
+    group_col = "g" if group else "NULL"
+    query = f"""
+        SELECT g, n,
+               AVG(CASE WHEN rn IN ((n + 1) / 2, (n + 2) / 2) THEN v END),
+               MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN v END)
+        FROM (
+            SELECT {group_col} AS g, v,
+                   ROW_NUMBER() OVER ({partition} ORDER BY v) AS rn,
+                   COUNT(*) OVER ({partition}) AS n
+            FROM ({sql}) AS base
+        ) AS ranked
+        WHERE rn IN ((n + 1) / 2, (n + 2) / 2, (9 * n + 9) / 10)
+        GROUP BY g, n
+    """  # noqa: S608 - the inner SQL is Django's own, values are parameters
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    out = {}
+    for g, n, median, p90 in rows:
+        out[g if group else ALL] = Spread(int(n), float(median) if median is not None else None,
+                                          float(p90) if p90 is not None else None)
+    return out
+
+
+def overall(qs: QuerySet[Any], value: str) -> Spread:
+    return percentiles(qs, value).get(ALL, EMPTY)
+
+
+def counts(qs: QuerySet[Any], group: str) -> dict[Any, int]:
+    """``{group value: count}`` in one grouped query."""
+    return dict(qs.order_by().values_list(group).annotate(n=Count("pk")).values_list(group, "n"))
