@@ -78,7 +78,8 @@ def generate(
     from aftersales.core import clock
     from aftersales.core.models import next_values
     from aftersales.demo import data
-    from aftersales.tickets.models import Category, Ticket
+    from aftersales.sla.policies import default_policy
+    from aftersales.tickets.models import Category, RootCause, Ticket
 
     if tickets < 0 or messages_per_ticket < 1 or years <= 0 or batch_size < 1:
         raise ValueError("tickets >= 0, messages_per_ticket >= 1, years > 0 and batch_size >= 1 are required")
@@ -107,6 +108,11 @@ def generate(
     owner_weights = list(itertools.accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(len(agent_ids))))
     channels = list(CHANNEL_WEIGHTS)
     channel_weights = list(itertools.accumulate(CHANNEL_WEIGHTS.values()))
+    # The reports' fields (SLA outcome, time per status, root cause) from their own stream, so the
+    # tickets themselves stay what earlier versions generated for a seed.
+    report_rng = random.Random(f"report-{seed}")
+    root_causes = list(RootCause.objects.values_list("pk", flat=True))
+    policy_id = default_policy().pk
 
     created_times = _created_times(rng, tickets, start, now)
     started = time.monotonic()
@@ -128,6 +134,7 @@ def generate(
             channel = channels[bisect.bisect_left(channel_weights, rng.random() * channel_weights[-1])]
             ticket, messages = _ticket(rng, number, created, now, story, values, account, category_pk, channel,
                                        agent_ids, owner_weights, team_id, messages_per_ticket)
+            _report_fields(report_rng, ticket, root_causes, policy_id)
             if rng.random() < 0.004:  # an unknown sender: the "needs a customer" queue
                 ticket.customer_id = ticket.contact_id = None
             ticket_rows.append(ticket)
@@ -149,6 +156,33 @@ def generate(
             progress(f"tickets {counts['tickets']:>9,}/{tickets:,}  messages {counts['messages']:>10,}  "
                      f"events {counts['events']:>10,}  {elapsed:7.1f} s  {rows / max(elapsed, 1e-9):8,.0f} rows/s")
     return counts
+
+
+def _report_fields(rng: random.Random, ticket: Any, root_causes: list[int], policy_id: int) -> None:
+    """What the reports read: business seconds to first response and resolution (about a third of
+    wall time: office hours), breaches against a 4 h / 3-day policy, time per status, reopenings,
+    a root cause on resolved tickets. Plausible, not computed through the SLA engine (too slow at
+    a million tickets)."""
+    if ticket.imported:
+        return
+    ticket.sla_policy_id = policy_id
+    ticket.status_since = ticket.updated_at
+    if ticket.first_response_at is not None:
+        ticket.first_response_seconds = int((ticket.first_response_at - ticket.created_at).total_seconds() * 0.375)
+        ticket.first_response_breached = ticket.first_response_seconds > 4 * 3600
+    if ticket.resolved_at is not None:
+        total = int((ticket.resolved_at - ticket.created_at).total_seconds() * 0.375)
+        ticket.resolution_seconds = total
+        ticket.resolution_breached = total > 27 * 3600
+        waiting_customer = int(total * rng.uniform(0, 0.4)) if rng.random() < 0.5 else 0
+        waiting_vendor = int(total * rng.uniform(0.2, 0.7)) if rng.random() < 0.15 else 0
+        waiting_vendor = min(waiting_vendor, total - waiting_customer)
+        ticket.seconds_waiting_customer = waiting_customer
+        ticket.seconds_waiting_vendor = waiting_vendor
+        ticket.seconds_with_us = total - waiting_customer - waiting_vendor
+        ticket.reopen_count = 1 if rng.random() < 0.05 else 0
+        if root_causes and rng.random() < 0.9:
+            ticket.root_cause_id = rng.choice(root_causes)
 
 
 # --- Agents and customers --------------------------------------------------------------------
