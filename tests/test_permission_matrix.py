@@ -141,6 +141,12 @@ MATRIX: list[Row] = [
         "/tickets/workload/",
         {"anonymous": 302, "outsider": 403, "viewer": 200, "agent": 403, "lead": 200, "admin": 200},
     ),
+    # Root causes: every staff member reads the list; leads and admins change it.
+    Row("tickets:root_causes", "GET", "/tickets/root-causes/", PAGE),
+    Row("tickets:root_causes", "POST", "/tickets/root-causes/", LEAD_POST,
+        {"new-code": "matrix-cause", "new-name_en": "Matrix", "new-name_zh": "矩阵", "new-order": "5"}),
+    Row("tickets:root_cause_edit", "POST", "/tickets/root-causes/{root_cause}/", LEAD_POST,
+        {"edit-code": "other", "edit-name_en": "Other", "edit-name_zh": "其他", "edit-order": "90"}),
     Row("reports:tickets", "GET", "/reports/tickets/?set=created&period=2026-10", REPORT_PAGE),
     # routing: every staff member reads the rules; leads and admins change them
     Row("routing:rules", "GET", "/routing/rules/", PAGE),
@@ -636,7 +642,9 @@ def _quality_world(personas: Any) -> dict[str, Any]:
     ticket = make_ticket("Matrix quality", customer=personas.customer, owner=personas.agent)
     actions.change_status(ticket=ticket, status="resolved", actor=personas.agent,
                           resolution=actions.Resolution.of(summary="Matrix fix", root_cause="other"))
-    return {"quality_ref": ticket.ref}
+    from aftersales.tickets.models import RootCause
+
+    return {"quality_ref": ticket.ref, "root_cause": RootCause.objects.get(code="other").pk}
 
 
 def _checkins_world(personas: Any) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from aftersales.tickets import views, views_workload
+from aftersales.tickets import views, views_root_causes, views_workload
 
 app_name = "tickets"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.new_ticket, name="new"),
     path("workload/", views_workload.workload_page, name="workload"),
+    path("root-causes/", views_root_causes.root_causes, name="root_causes"),
+    path("root-causes/<int:pk>/", views_root_causes.edit_root_cause, name="root_cause_edit"),
     path("<str:ref>/", views.ticket_detail, name="detail"),
     path("<str:ref>/reply/", views.reply, name="reply"),
     path("<str:ref>/status/", views.change_status, name="status"),
