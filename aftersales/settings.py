@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "aftersales.monitoring",
     "aftersales.feedback",
     "aftersales.reports",
+    "aftersales.imports",
     "aftersales.api",
     "aftersales.demo",
 ]
@@ -285,5 +286,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         "mail.log": {"level": "WARNING"},  # aiosmtpd: a line per connection otherwise
+        "weasyprint": {"level": "WARNING"},  # a line per rendering step of every review PDF otherwise
+        "fontTools": {"level": "WARNING"},
     },
 }

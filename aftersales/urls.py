@@ -20,5 +20,6 @@ urlpatterns = [
     path("monitoring/", include("aftersales.monitoring.urls")),
     path("feedback/", include("aftersales.feedback.urls")),
     path("reports/", include("aftersales.reports.urls")),
+    path("imports/", include("aftersales.imports.urls")),
     path("admin/", admin.site.urls),
 ]

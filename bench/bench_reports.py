@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 
 def _setup() -> None:
@@ -32,7 +33,7 @@ def _setup() -> None:
     django.setup()
 
 
-def _lead() -> object:
+def _lead() -> Any:
     from django.contrib.auth.models import Group, User
 
     from aftersales.people.models import AgentProfile

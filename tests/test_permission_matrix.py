@@ -148,6 +148,7 @@ MATRIX: list[Row] = [
     Row("tickets:root_cause_edit", "POST", "/tickets/root-causes/{root_cause}/", LEAD_POST,
         {"edit-code": "other", "edit-name_en": "Other", "edit-name_zh": "其他", "edit-order": "90"}),
     Row("reports:tickets", "GET", "/reports/tickets/?set=created&period=2026-10", REPORT_PAGE),
+    Row("reports:dashboard", "GET", "/reports/?period=2026-10", REPORT_PAGE),
     # routing: every staff member reads the rules; leads and admins change them
     Row("routing:rules", "GET", "/routing/rules/", PAGE),
     Row("routing:rule_new", "GET", "/routing/rules/new/", LEAD_PAGE),
@@ -566,6 +567,33 @@ MATRIX: list[Row] = [
     Row("feedback:quality", "GET", "/feedback/quality/?size=5", LEAD_PAGE),
     Row("feedback:quality_review", "POST", "/feedback/quality/{quality_ref}/review/", LEAD_POST,
         {"correct": "yes", "complete": "yes", "root_cause_found": "no", "tone": "4"}),
+    # Churn risk (issue 8, feedback): staff read the "Customers at risk" list and the customer panel; nothing to write
+    Row("feedback:churn", "GET", "/feedback/churn/?level=high", PAGE),
+    Row("core:panel", "GET", "/panels/customer/feedback-churn/{code}/", PAGE),
+    # Review report (issue 8, reports): leads, admins and viewers read it; leads and admins schedule it
+    Row("reports:review", "GET", "/reports/review/?period=2026-10&language=en", REPORT_PAGE),
+    Row("reports:review_export", "GET", "/reports/review/export/?period=2026-10&language=en&format=md", REPORT_PAGE),
+    Row("reports:review_schedules", "GET", "/reports/schedules/", LEAD_PAGE),
+    Row("reports:review_schedules", "POST", "/reports/schedules/", LEAD_POST,
+        {"name": "Matrix monthly", "frequency": "monthly", "recipient_emails": "lead@desk.example",
+         "language": "en", "formats": ["md"]}),
+    Row("reports:review_schedule_delete", "POST", "/reports/schedules/{review_schedule}/delete/", LEAD_POST),
+    # Legacy log import (issue 9, imports): leads and admins only — upload, preview, runs, quarantine,
+    # provisional customers (confirm / merge), agent aliases
+    Row("imports:index", "GET", "/imports/", LEAD_PAGE),
+    Row("imports:upload", "POST", "/imports/upload/", LEAD_POST, {"timezone": "Asia/Shanghai"}),
+    Row("imports:run", "GET", "/imports/runs/{import_run}/", LEAD_PAGE),
+    Row("imports:preview", "GET", "/imports/runs/{import_run}/preview/", LEAD_PAGE),
+    Row("imports:preview", "POST", "/imports/runs/{import_run}/preview/", LEAD_POST,
+        {"col-0": "date", "col-1": "customer", "col-2": "issue", "action": "preview"}),
+    Row("imports:quarantine", "GET", "/imports/quarantine/?reason=no_date", LEAD_PAGE),
+    Row("imports:customers", "GET", "/imports/customers/", LEAD_PAGE),
+    Row("imports:confirm_customer", "POST", "/imports/customers/{provisional_customer}/confirm/", LEAD_POST),
+    Row("imports:merge_customer", "POST", "/imports/customers/{provisional_customer}/merge/", LEAD_POST,
+        {"target": "{code}"}),
+    Row("imports:aliases", "GET", "/imports/aliases/", LEAD_PAGE),
+    Row("imports:aliases", "POST", "/imports/aliases/", LEAD_POST, {"alias": "小李", "user": "{agent}"}),
+    Row("imports:delete_alias", "POST", "/imports/aliases/{agent_alias}/delete/", LEAD_POST),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]
@@ -635,7 +663,36 @@ def world(personas: Any) -> dict[str, Any]:
         **_csat_world(personas),
         **_checkins_world(personas),
         **_quality_world(personas),
+        **_review_world(personas),
+        **_imports_world(personas),
     }
+
+
+def _imports_world(personas: Any) -> dict[str, Any]:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from aftersales.core import clock
+    from aftersales.imports.actions import create_provisional_customer
+    from aftersales.imports.load import start_run
+    from aftersales.imports.models import AgentAlias
+
+    log = Path(settings.MEDIA_ROOT) / "imports" / "matrix.csv"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("日期,客户,问题描述\n2025/3/5,Bluewave Games,送达率下降\n", encoding="utf-8")
+    run = start_run(actor=personas.lead, files=[{"name": "matrix.csv", "path": str(log), "size": 1}])
+    provisional = create_provisional_customer(name="Matrix Provisional", actor=personas.lead)
+    alias = AgentAlias.objects.create(alias="老韩", key="老韩", user=personas.lead, created_at=clock.now())
+    return {"import_run": run.pk, "provisional_customer": provisional.pk, "agent_alias": alias.pk}
+
+
+def _review_world(personas: Any) -> dict[str, Any]:
+    from aftersales.reports.review import schedules
+
+    schedule = schedules.create_schedule(actor=personas.lead, name="Matrix review", frequency="monthly",
+                                         recipient_emails="lead@desk.example", language="en", formats="md")
+    return {"review_schedule": schedule.pk}
 
 
 def _quality_world(personas: Any) -> dict[str, Any]:

@@ -79,6 +79,11 @@ class Customer(models.Model):
         help_text=_("Its own working hours and holidays for SLA clocks; empty: the policy's calendar."),
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Created by the legacy importer for a name that matched no customer (issue 9): a lead confirms
+    # it (it becomes a normal customer) or merges it into an existing one on /imports/customers/.
+    provisional = models.BooleanField(
+        _("provisional"), default=False, help_text=_("Created by an import; waiting for a lead to confirm or merge it.")
+    )
     mail_domains = models.JSONField(
         _("mail domains"),
         default=list,

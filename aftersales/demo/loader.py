@@ -125,6 +125,8 @@ def _load_feedback(fake: MovingClock, now: dt.datetime, users: dict[str, User], 
         with transaction.atomic():
             part.load(now=now, users=users, customers=customers)
     fake.at = now
+    from aftersales.demo import feedback_churn  # churn risk: Suda's traffic baseline (after the early-warning history)
+    feedback_churn.load(now=now, users=users, customers=customers)
 
 
 def _load_sms(fake: MovingClock, now: dt.datetime, users: dict[str, User], customers: dict[str, Customer]) -> int:

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class FeedbackConfig(AppConfig):
     """Closing the loop (issue 8): satisfaction (CSAT), periodic surveys, relationship check-ins,
-    quality reviews of resolved tickets."""
+    quality reviews of resolved tickets, churn risk per customer."""
 
     name = "aftersales.feedback"
     label = "feedback"
@@ -19,3 +19,6 @@ class FeedbackConfig(AppConfig):
         from aftersales.feedback import checkins_panels
 
         checkins_panels.register()  # Check-ins + surveys (NPS): customer panel, sidebar, reminder and send jobs
+        from aftersales.feedback import churn_panels
+
+        churn_panels.register()  # Churn risk: customer panel, "Customers at risk" sidebar link

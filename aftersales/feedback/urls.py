@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from aftersales.feedback import csat_views, quality_views, views_checkins, views_surveys
+from aftersales.feedback import churn_views, csat_views, quality_views, views_checkins, views_surveys
 
 app_name = "feedback"
 urlpatterns: list = [
@@ -22,4 +22,6 @@ urlpatterns: list = [
     path("surveys/<int:pk>/", views_surveys.survey_detail, name="survey_detail"),
     path("surveys/<int:pk>/send/", views_surveys.survey_send, name="survey_send"),
     path("s/<str:token>/", views_surveys.survey_answer, name="survey_answer"),
+    # Churn risk
+    path("churn/", churn_views.churn_list, name="churn"),
 ]

@@ -8,3 +8,8 @@ class ReportsConfig(AppConfig):
     name = "aftersales.reports"
     label = "reports"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from aftersales.core.panels import register_sidebar
+
+        register_sidebar("reports/_sidebar.html", order=70)  # Reports: the dashboard (leads, admins, viewers)

@@ -17,16 +17,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import Lower, RowNumber, TruncDate
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.customers.forms import agent_label
 from aftersales.customers.models import Customer
+from aftersales.knowledge import queries as knowledge_queries
+from aftersales.knowledge.models import TicketSolution
 from aftersales.reports import sets, stats
-from aftersales.reports.periods import desk_timezone
+from aftersales.reports.periods import Period, desk_timezone
 from aftersales.reports.scope import Scope
-from aftersales.tickets.models import Category, Channel, Priority, RootCause, Status
+from aftersales.reports.sets import NONE
+from aftersales.sms.models.cases import VendorCase
+from aftersales.tickets.models import Category, Channel, Priority, RootCause, Status, Ticket
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,34 @@ def daily_flow(scope: Scope) -> list[tuple[dt.date, int, int]]:
     )
     days = [scope.period.start + dt.timedelta(days=i) for i in range(scope.period.days)]
     return [(day, opened.get(day, 0), resolved.get(day, 0)) for day in days]
+
+
+@dataclass(frozen=True)
+class FlowPoint:
+    """Tickets opened and resolved on one day (or in one week, for a long period)."""
+
+    start: dt.date
+    end: dt.date
+    opened: Figure
+    resolved: Figure
+
+
+FLOW_DAILY_MAX = 92  # longer periods are charted by week
+
+
+def flow(scope: Scope) -> list[FlowPoint]:
+    """``daily_flow`` as figures: each day's (or week's) counts link to that day's (week's) lists."""
+    rows = daily_flow(scope)
+    step = 1 if len(rows) <= FLOW_DAILY_MAX else 7
+    points = []
+    for i in range(0, len(rows), step):
+        chunk = rows[i:i + step]
+        start, end = chunk[0][0], chunk[-1][0]
+        part = scope.with_period(Period(start, end, "range"))
+        opened, resolved = sum(row[1] for row in chunk), sum(row[2] for row in chunk)
+        points.append(FlowPoint(start, end, Figure(opened, opened, sets.link(part, "created")),
+                                Figure(resolved, resolved, sets.link(part, "resolved"))))
+    return points
 
 
 # --- Response and resolution times --------------------------------------------------------
@@ -275,3 +309,280 @@ def averages(scope: Scope) -> dict[str, float | None]:
     return {k: (float(v) if v is not None else None) for k, v in found.items()}
 
 
+# --- Backlog age ------------------------------------------------------------------------------
+AGE_LABELS: dict[str, Any] = {
+    "lt1": gettext_lazy("< 1 d"),
+    "1to3": gettext_lazy("1–3 d"),
+    "3to7": gettext_lazy("3–7 d"),
+    "7to30": gettext_lazy("7–30 d"),
+    "gt30": gettext_lazy("> 30 d"),
+}
+
+
+def backlog_age(scope: Scope) -> list[tuple[str, Figure]]:
+    """The tickets open at the period's end by age (at the end, or now while the period runs), in
+    ``sets.AGE_BUCKETS`` order (1 query). Each bucket links to ``open_at_end`` narrowed by ``age``."""
+    found = sets.tickets(scope, "open_at_end").aggregate(
+        **{key: Count("pk", filter=sets.age_q(scope, key)) for key in sets.AGE_BUCKETS}
+    )
+    return [
+        (str(AGE_LABELS[key]), Figure(found[key], found[key], sets.link(scope, "open_at_end", age=key)))
+        for key in sets.AGE_BUCKETS
+    ]
+
+
+# --- Satisfaction (CSAT) --------------------------------------------------------------------
+@dataclass(frozen=True)
+class CsatRow:
+    key: Any
+    label: str
+    responses: Figure  # value: the number of rated tickets
+    average: float | None
+
+
+@dataclass(frozen=True)
+class Csat:
+    """Ratings (1–5) of the tickets resolved in the period (``CsatRequest.rating``)."""
+
+    responses: Figure
+    average: float | None
+    satisfied_share: float | None  # percent of responses rated 4 or 5
+    low: Figure  # rated 1 or 2
+    satisfied: Figure  # rated 4 or 5
+    by_owner: list[CsatRow]
+
+
+def csat(scope: Scope) -> Csat:
+    """Responses, average, share satisfied and low ratings (1 query), and per owner (1 grouped query
+    and the owners' names)."""
+    found = sets.tickets(scope, "rated").aggregate(
+        n=Count("pk"), avg=Avg("csat__rating"),
+        low=Count("pk", filter=Q(csat__rating__lte=2)), satisfied=Count("pk", filter=Q(csat__rating__gte=4)),
+    )
+    rows = list(
+        sets.tickets(scope, "rated").order_by().values("owner_id")
+        .annotate(n=Count("pk"), avg=Avg("csat__rating")).order_by("-n", "owner_id")
+    )
+    names = labels("owner", [row["owner_id"] for row in rows])
+    by_owner = [
+        CsatRow(row["owner_id"], names.get(row["owner_id"], str(row["owner_id"])),
+                Figure(row["n"], row["n"], sets.link(scope, "rated", owner=row["owner_id"])),
+                round(float(row["avg"]), 2) if row["avg"] is not None else None)
+        for row in rows
+    ]
+    return Csat(
+        responses=Figure(found["n"], found["n"], sets.link(scope, "rated")),
+        average=round(float(found["avg"]), 2) if found["avg"] is not None else None,
+        satisfied_share=share(found["satisfied"], found["n"]),
+        low=Figure(found["low"], found["low"], sets.link(scope, "rated_low")),
+        satisfied=Figure(found["satisfied"], found["satisfied"], sets.link(scope, "rated_satisfied")),
+        by_owner=by_owner,
+    )
+
+
+# --- Vendor cases ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VendorCaseTimes:
+    """Cases opened with SMS vendors in the period: how long the vendor took to answer and to
+    resolve (wall-clock hours from opening: vendors keep their own hours), and how many are open now."""
+
+    opened: int
+    first_response_median_hours: float | None
+    resolution_median_hours: float | None
+    open_now: int
+    answered: int = 0
+    resolved: int = 0
+    first_response_p90_hours: float | None = None
+    resolution_p90_hours: float | None = None
+
+
+def _hours(seconds: float | None) -> float | None:
+    return round(seconds / 3600.0, 1) if seconds is not None else None
+
+
+def vendor_cases(scope: Scope) -> VendorCaseTimes:
+    """Vendor case times in the database (3 queries: counts, then the two spreads over an epoch
+    difference). With a team or customer, only cases linked to one of the scope's tickets count."""
+    cases = VendorCase.objects.all()
+    if scope.team is not None or scope.customer is not None:
+        links = VendorCase.tickets.through.objects.filter(vendorcase_id=OuterRef("pk"), ticket__in=scope.tickets())
+        cases = cases.filter(Exists(links))
+    opened = cases.filter(opened_at__gte=scope.period.start_at, opened_at__lt=scope.period.end_at)
+    done = [VendorCase.Status.RESOLVED, VendorCase.Status.CLOSED]
+    found = cases.aggregate(
+        opened=Count("pk", filter=Q(opened_at__gte=scope.period.start_at, opened_at__lt=scope.period.end_at)),
+        open_now=Count("pk", filter=~Q(status__in=done)),
+    )
+    first = stats.overall(opened, stats.Epoch("first_vendor_response_at") - stats.Epoch("opened_at"))
+    resolution = stats.overall(opened, stats.Epoch("resolved_at") - stats.Epoch("opened_at"))
+    return VendorCaseTimes(
+        opened=found["opened"],
+        first_response_median_hours=_hours(first.median),
+        resolution_median_hours=_hours(resolution.median),
+        open_now=found["open_now"],
+        answered=first.count,
+        resolved=resolution.count,
+        first_response_p90_hours=_hours(first.p90),
+        resolution_p90_hours=_hours(resolution.p90),
+    )
+
+
+# --- Recurring problems ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Recurring:
+    label: str  # the shared subject, or the article the tickets were solved with
+    category: str  # the category's label
+    tickets: Figure
+    customers: int
+    examples: list[Ticket]  # the newest three
+    kind: str = "subject"  # "subject" | "article"
+
+
+RECURRING_MIN = 2  # a problem recurs when at least this many tickets share it
+
+
+def recurring(scope: Scope, limit: int = 10) -> list[Recurring]:
+    """Problems that came back in the period: tickets opened in it that share their category and
+
+    * the same subject, ignoring case (monitoring alerts, form and vendor mails, customers who
+      write the same title again), or
+    * the same knowledge article they were solved with (different words, same answer).
+
+    Both are exact keys the database groups on (2 grouped queries), so every group links to
+    exactly its tickets; fuzzy text similarity (shared search tokens) would need Python over the
+    tickets' text and could not be listed back exactly. Up to ``limit`` groups with at least
+    ``RECURRING_MIN`` tickets, largest first, each with its number of customers and three
+    examples (one windowed query per kind)."""
+    created = sets.tickets(scope, "created")
+    by_subject = list(
+        created.order_by().annotate(key=Lower("subject")).values("category_id", "key")
+        .annotate(n=Count("pk"), customers=Count("customer_id", distinct=True), subject=Min("subject"))
+        .filter(n__gte=RECURRING_MIN).order_by("-n", "key")[:limit]
+    )
+    by_article = list(
+        created.order_by().filter(knowledge_solutions__isnull=False)
+        .values("category_id", article=F("knowledge_solutions__article_id"))
+        .annotate(n=Count("pk"), customers=Count("customer_id", distinct=True),
+                  title=Min("knowledge_solutions__article__title"))
+        .filter(n__gte=RECURRING_MIN).order_by("-n", "article")[:limit]
+    )
+    groups = sorted(
+        [("subject", row) for row in by_subject] + [("article", row) for row in by_article],
+        key=lambda pair: -pair[1]["n"],
+    )[:limit]
+    if not groups:
+        return []
+    names = labels("category", [row["category_id"] for _kind, row in groups])
+    examples = _recurring_examples(created, [row for kind, row in groups if kind == "subject"],
+                                   [row for kind, row in groups if kind == "article"])
+    out = []
+    for kind, row in groups:
+        category = NONE if row["category_id"] is None else row["category_id"]
+        if kind == "subject":
+            link = sets.link(scope, "created", category=category, subject=row["subject"])
+            label, key = row["subject"], ("subject", row["category_id"], row["key"])
+        else:
+            link = sets.link(scope, "created", category=category, article=row["article"])
+            label, key = row["title"], ("article", row["category_id"], row["article"])
+        out.append(Recurring(
+            label=label, category=names.get(row["category_id"], str(row["category_id"])),
+            tickets=Figure(row["n"], row["n"], link), customers=row["customers"],
+            examples=examples.get(key, []), kind=kind,
+        ))
+    return out
+
+
+def _same(field: str, value: Any) -> Q:
+    return Q(**{f"{field}__isnull": True}) if value is None else Q(**{field: value})
+
+
+def _recurring_examples(created: QuerySet[Ticket], subjects: list[dict[str, Any]],
+                        articles: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[Ticket]]:
+    """The three newest tickets of each group (a window function per kind, in the database)."""
+    found: dict[tuple[Any, ...], list[Ticket]] = {}
+    newest = ["-created_at", "-pk"]
+    if subjects:
+        match = Q()
+        for row in subjects:
+            match |= _same("category_id", row["category_id"]) & Q(key=row["key"])
+        qs = (
+            created.annotate(key=Lower("subject")).filter(match)
+            .annotate(rn=Window(RowNumber(), partition_by=[F("category_id"), Lower("subject")],
+                                order_by=[F("created_at").desc(), F("pk").desc()]))
+            .filter(rn__lte=3).order_by(*newest)
+        )
+        for ticket in qs:
+            found.setdefault(("subject", ticket.category_id, ticket.key), []).append(ticket)  # type: ignore[attr-defined]
+    if articles:
+        match = Q()
+        for row in articles:
+            match |= _same("category_id", row["category_id"]) & Q(knowledge_solutions__article_id=row["article"])
+        solved = (
+            created.filter(match).annotate(article=F("knowledge_solutions__article_id"))
+            .annotate(rn=Window(RowNumber(), partition_by=[F("category_id"), F("knowledge_solutions__article_id")],
+                                order_by=[F("created_at").desc(), F("pk").desc()]))
+            .filter(rn__lte=3).order_by(*newest)
+        )
+        for solved_ticket in solved:
+            key = ("article", solved_ticket.category_id, solved_ticket.article)  # type: ignore[attr-defined]
+            found.setdefault(key, []).append(solved_ticket)
+    return found
+
+
+# --- Knowledge: articles used and gaps --------------------------------------------------------
+@dataclass(frozen=True)
+class ArticleUse:
+    article_id: int
+    title: str
+    url: str  # the article's page
+    tickets: Figure  # tickets resolved in the period with it
+
+
+@dataclass(frozen=True)
+class Gap:
+    category_id: int
+    label: str
+    tickets: Figure  # tickets of the category opened in the period
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    used: list[ArticleUse]
+    gaps: list[Gap]
+    gap_threshold: int
+    gap_days: int
+
+    @property
+    def articles_used(self) -> list[tuple[str, int, str]]:
+        """``(title, uses, link to the article)``, most used first."""
+        return [(use.title, use.tickets.count, use.url) for use in self.used]
+
+
+ARTICLES_SHOWN = 10
+
+
+def knowledge(scope: Scope) -> Knowledge:
+    """The articles the period's resolved tickets were solved with (1 grouped query), and the
+    categories the knowledge base has no published article for (``knowledge.queries.category_gaps``:
+    at least ``GAP_DEFAULT_THRESHOLD`` tickets in the last ``GAP_WINDOW_DAYS`` days, desk-wide), each
+    with the tickets of that category opened in the period (1 grouped query)."""
+    rows = (
+        TicketSolution.objects.filter(ticket__in=sets.tickets(scope, "resolved"))
+        .values("article_id", "article__title").annotate(n=Count("ticket_id")).order_by("-n", "article__title")
+    )[:ARTICLES_SHOWN]
+    used = [
+        ArticleUse(row["article_id"], row["article__title"], reverse("knowledge:article", args=[row["article_id"]]),
+                   Figure(row["n"], row["n"], sets.link(scope, "resolved", article=row["article_id"])))
+        for row in rows
+    ]
+    threshold, days = knowledge_queries.GAP_DEFAULT_THRESHOLD, knowledge_queries.GAP_WINDOW_DAYS
+    found = knowledge_queries.category_gaps(threshold=threshold, days=days)
+    ids = [gap["category"].pk for gap in found]
+    in_scope = stats.counts(sets.tickets(scope, "created").filter(category_id__in=ids), "category_id") if ids else {}
+    gaps = [
+        Gap(gap["category"].pk, str(gap["category"]),
+            Figure(in_scope.get(gap["category"].pk, 0), in_scope.get(gap["category"].pk, 0),
+                   sets.link(scope, "created", category=gap["category"].pk)))
+        for gap in found
+    ]
+    return Knowledge(used=used, gaps=gaps, gap_threshold=threshold, gap_days=days)

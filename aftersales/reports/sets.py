@@ -12,6 +12,7 @@ Dimensions narrow a set to one group of a breakdown (``category=12``, ``channel=
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core import clock
 from aftersales.reports.scope import Scope
 from aftersales.tickets.models import Ticket
 
@@ -73,6 +75,10 @@ SETS: dict[str, TicketSet] = {
         TicketSet("waited_vendor", _("resolved after waiting on the vendor"),
                   lambda s: _resolved(s) & Q(seconds_waiting_vendor__gt=0)),
         TicketSet("imported", _("imported from old logs"), lambda s: _created(s) & Q(imported=True)),
+        TicketSet("rated", _("resolved and rated by the customer"),
+                  lambda s: _resolved(s) & Q(csat__rating__isnull=False)),
+        TicketSet("rated_low", _("resolved and rated 1 or 2"), lambda s: _resolved(s) & Q(csat__rating__lte=2)),
+        TicketSet("rated_satisfied", _("resolved and rated 4 or 5"), lambda s: _resolved(s) & Q(csat__rating__gte=4)),
     )
 }
 
@@ -89,6 +95,52 @@ DIMENSIONS: dict[str, str] = {
 NONE = "none"
 
 
+# --- Filters that narrow a set but are not a ticket column to group by -------------------------
+# Backlog age at the period's end (or now, for a period that has not ended): bucket -> (min, max) days.
+AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
+    "lt1": (0, 1),
+    "1to3": (1, 3),
+    "3to7": (3, 7),
+    "7to30": (7, 30),
+    "gt30": (30, None),
+}
+
+
+def age_reference(scope: Scope) -> dt.datetime:
+    """The instant a backlog's age is measured at: the period's end, or now while it runs."""
+    return min(scope.period.end_at, clock.now())
+
+
+def age_q(scope: Scope, bucket: str) -> Q:
+    """Tickets at least ``low`` and less than ``high`` days old at ``age_reference``."""
+    try:
+        low, high = AGE_BUCKETS[bucket]
+    except KeyError:
+        raise ValueError(bucket) from None
+    at = age_reference(scope)
+    q = Q(created_at__lte=at - dt.timedelta(days=low))
+    if high is not None:
+        q &= Q(created_at__gt=at - dt.timedelta(days=high))
+    return q
+
+
+def _article_q(scope: Scope, value: str) -> Q:
+    """Solved with the knowledge article ``value`` (one "solved with" row per ticket and article)."""
+    return Q(knowledge_solutions__article_id=int(value))
+
+
+def _subject_q(scope: Scope, value: str) -> Q:
+    """The same subject, ignoring case (the recurring-problem grouping)."""
+    return Q(subject__iexact=value)
+
+
+FILTERS: dict[str, Callable[[Scope, str], Q]] = {
+    "age": lambda scope, value: age_q(scope, value),
+    "article": _article_q,
+    "subject": _subject_q,
+}
+
+
 class UnknownSet(ValueError):
     pass
 
@@ -100,6 +152,9 @@ def tickets(scope: Scope, key: str, **dims: Any) -> QuerySet[Ticket]:
         raise UnknownSet(key) from None
     qs = scope.tickets().filter(ticket_set.q(scope))
     for name, value in dims.items():
+        if name in FILTERS:
+            qs = qs.filter(FILTERS[name](scope, str(value)))
+            continue
         field = DIMENSIONS[name]
         qs = qs.filter(**{f"{field}__isnull": True}) if value is None or value == NONE else qs.filter(**{field: value})
     return qs
@@ -107,13 +162,39 @@ def tickets(scope: Scope, key: str, **dims: Any) -> QuerySet[Ticket]:
 
 def dims_from(params: Any) -> dict[str, str]:
     """The dimension filters in a query dict (unknown names are ignored)."""
-    return {name: params.get(name) for name in DIMENSIONS if params.get(name) not in (None, "")}
+    return {name: params.get(name) for name in (*DIMENSIONS, *FILTERS) if params.get(name) not in (None, "")}
 
 
 def link(scope: Scope, key: str, **dims: Any) -> str:
     """The URL of the list behind a number: ``/reports/tickets/?set=…&period=…&category=…``."""
     params = {"set": key, **scope.params()}
     for name, value in dims.items():
-        assert name in DIMENSIONS, name
+        assert name in DIMENSIONS or name in FILTERS, name
         params[name] = NONE if value is None else str(value)
     return f"{reverse('reports:tickets')}?{urlencode(params)}"
+
+
+# --- Appended by the review report ------------------------------------------------------------
+# A proactive ticket came "before the customer reported" when no ticket of the same customer was
+# opened by the customer (any channel but monitoring) in the hours before it (merged duplicates
+# count: the customer did report).
+PROACTIVE_LOOKBACK_HOURS = 24
+
+
+def _proactive_first(scope: Scope) -> Q:
+    import datetime as dt
+
+    from django.db.models import Exists, OuterRef
+
+    reported = Ticket.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        created_at__lte=OuterRef("created_at"),
+        created_at__gte=OuterRef("created_at") - dt.timedelta(hours=PROACTIVE_LOOKBACK_HOURS),
+    ).exclude(channel="monitoring")
+    return _created(scope) & Q(channel="monitoring") & Q(~Exists(reported))
+
+
+for _extra in (
+    TicketSet("proactive_first", _("opened by early warning before the customer reported"), _proactive_first),
+):
+    SETS[_extra.key] = _extra

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, FloatField, Func, QuerySet
+from django.db.models.expressions import Combinable
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,28 @@ EMPTY = Spread(0, None, None)
 ALL = "__all__"
 
 
-def percentiles(qs: QuerySet[Any], value: str, group: str | None = None) -> dict[Any, Spread]:
+class Epoch(Func):
+    """Seconds since 1970 of a datetime column, the same number on SQLite and PostgreSQL, so a
+    duration is ``Epoch("end") - Epoch("start")`` computed in the database."""
+
+    output_field = FloatField()
+    function = ""
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # julianday() is a day count in a double: round to the millisecond it can hold.
+        template = "ROUND((julianday(%(expressions)s) - 2440587.5) * 86400.0, 3)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def percentiles(qs: QuerySet[Any], value: str | Combinable, group: str | None = None) -> dict[Any, Spread]:
     """``{group value: Spread}`` of ``value`` over ``qs`` (rows where it is NULL are left out).
 
+    ``value`` is a field name or an expression (e.g. ``Epoch("resolved_at") - Epoch("opened_at")``).
     Without ``group`` the single key is ``stats.ALL``."""
-    inner = qs.filter(**{f"{value}__isnull": False}).order_by()
-    inner = inner.values(g=F(group), v=F(value)) if group else inner.values(v=F(value))
+    expression = F(value) if isinstance(value, str) else value
+    inner = qs.order_by().annotate(_v=expression).filter(_v__isnull=False)
+    inner = inner.values(g=F(group), v=F("_v")) if group else inner.values(v=F("_v"))
     try:
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:  # ``.none()`` or an empty ``__in``: nothing to rank
@@ -63,7 +80,7 @@ def percentiles(qs: QuerySet[Any], value: str, group: str | None = None) -> dict
     return out
 
 
-def overall(qs: QuerySet[Any], value: str) -> Spread:
+def overall(qs: QuerySet[Any], value: str | Combinable) -> Spread:
     return percentiles(qs, value).get(ALL, EMPTY)
 
 

@@ -62,7 +62,8 @@ def edit_root_cause(request: HttpRequest, pk: int) -> HttpResponse:
     before = _snapshot(cause)
     form = RootCauseForm(request.POST, instance=cause, prefix="edit")
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
+        problems = (f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items())
+        messages.error(request, "; ".join(problems))
         return redirect("tickets:root_causes")
     with transaction.atomic():
         cause = form.save()

@@ -1,0 +1,490 @@
+"""The importer's writing half (issue 9): ``Interpreted`` rows → customers, tickets, timeline
+entries, check-ins and vendor-case links, through the same actions as live work.
+
+Every row ends as exactly one outcome, and the summary adds up:
+``rows = imported + duplicates + quarantined`` (imported = ticket + timeline + checkin).
+
+- **Original times.** The writes run under ``core.clock.moving``: the clock is set to the row's
+  time before each step (opened at the row's date, resolved at its resolution time), so stamps,
+  events and audit entries carry the original times; tickets are opened with ``imported_at`` (marked
+  imported: no live SLA clocks, no satisfaction survey). The clock replacement is process-wide (see
+  ``core.clock``): a web process runs one import at a time in its request.
+- **One ticket per row**: ``open_ticket(channel="import", source_ref=<fingerprint>)`` with the
+  first owner (given to ``open_ticket`` rather than ``assign_ticket``: with ``imported_at`` it
+  notifies nobody, where ``assign_ticket`` would tell the agent about a years-old ticket), then one
+  internal note holding the row's original text, the notes column, the other owners
+  ("participants", kept in that note) and an owner name that matched no agent; vendor case numbers
+  link the ticket to their ``VendorCase`` (opened if the desk has none); the status last, at the
+  resolution time.
+- **Continuations** (``Interpreted.continues``): an internal note at the original time on the
+  ticket that carried that case number earlier in the run (or, in the desk, a ticket linked to
+  that vendor case), instead of a new ticket.
+- **Check-ins** ("月度回访"): ``feedback.checkins.log_checkin(source="import")``, no ticket.
+- **Nothing twice.** The fingerprints of a batch are checked in one query; a row already imported
+  is a duplicate (nothing written); a quarantined one is retried and its ``ImportedRow`` updated.
+  A real run is one transaction per batch: after a crash, the committed batches are duplicates on
+  the next run and the rest is imported.
+- **Dry run**: the same pass inside one transaction that is rolled back at the end, so the result
+  (counts, provisional customers, the first rows) is exactly what a real run would do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aftersales.core import clock
+from aftersales.customers.models import Customer
+from aftersales.feedback.checkins import log_checkin
+from aftersales.feedback.models import Checkin, CheckinKind, CheckinSource
+from aftersales.imports.actions import create_provisional_customer
+from aftersales.imports.matching import CustomerMatcher, OwnerMatcher
+from aftersales.imports.models import ImportedRow, ImportRun
+from aftersales.imports.records import Interpreted, Outcome, Reason
+from aftersales.sms import cases as case_actions
+from aftersales.sms.models import VendorAccount, VendorCase
+from aftersales.tickets import actions as ticket_actions
+from aftersales.tickets.models import Category, Channel, Message, Status, Ticket
+
+BATCH_SIZE = 500
+FIRST_ROWS = 50
+# A loader-level reason (not in records.Reason): an action refused the row; ``detail`` says why.
+REJECTED = "rejected"
+IN_THE_FUTURE = dt.timedelta(days=1)
+SOURCE_KIND = "import"
+IMPORTED_OUTCOMES = (Outcome.TICKET, Outcome.TIMELINE, Outcome.CHECKIN)
+
+
+@dataclass
+class RowResult:
+    """What became of one row (the summary keeps the first ``FIRST_ROWS`` for the pages)."""
+
+    file: str
+    sheet: str
+    line: int
+    outcome: str
+    reason: str = ""
+    detail: str = ""
+    ticket_ref: str = ""
+    customer: str = ""
+    subject: str = ""
+    occurred_at: dt.datetime | None = None
+
+
+@dataclass
+class Summary:
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    provisional_customers: list[str] = field(default_factory=list)
+    first_rows: list[RowResult] = field(default_factory=list)
+
+    def add(self, result: RowResult) -> None:
+        self.rows += 1
+        self.outcomes[result.outcome] += 1
+        if result.outcome == Outcome.DUPLICATE:
+            self.duplicates += 1
+        elif result.outcome == Outcome.QUARANTINED:
+            self.quarantined += 1
+            self.reasons[result.reason] += 1
+        else:
+            self.imported += 1
+        if len(self.first_rows) < FIRST_ROWS:
+            self.first_rows.append(result)
+
+    @property
+    def adds_up(self) -> bool:
+        return self.rows == self.imported + self.duplicates + self.quarantined
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "reasons": dict(sorted(self.reasons.items())),
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "provisional_customers": list(self.provisional_customers),
+        }
+
+
+class _Quarantine(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class _Written:
+    outcome: str
+    ticket: Ticket | None = None
+    message_id: int | None = None
+    checkin: Checkin | None = None
+    cases: list[tuple[str, int]] = field(default_factory=list)  # (case number, case pk) opened or linked
+
+
+def _batches(items: Iterable[Interpreted], size: int) -> Iterator[list[Interpreted]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _case_key(number: str) -> str:
+    return case_actions.normalise_case_number(number).lower()
+
+
+class Loader:
+    """One run's writer: caches customers, owners, categories and cases for the whole run."""
+
+    def __init__(self, *, run: ImportRun, actor: Any = None, create_customers: bool = True,
+                 real_now: Callable[[], dt.datetime] = clock.now) -> None:  # fmt: skip
+        self.run = run
+        self.actor = actor
+        self.create_customers = create_customers
+        self.real_now = real_now
+        self.summary = Summary()
+        self.customers = CustomerMatcher()
+        self.owners = OwnerMatcher()
+        self.categories = {category.code: category for category in Category.objects.filter(is_active=True)}
+        self._customer_objects: dict[int, Customer] = {}
+        self._cases: dict[str, int] = {}  # case number (lower) → VendorCase pk
+        self._case_tickets: dict[tuple[int | None, str], int] = {}  # (customer pk, case number) → ticket pk
+        self._fake: clock.MovingClock | None = None
+
+    # --- The run -----------------------------------------------------------------------------
+    def load(self, items: Iterable[Interpreted], *, batch_size: int = BATCH_SIZE,
+             progress: Callable[[Summary], None] | None = None) -> Summary:  # fmt: skip
+        with clock.moving(self.real_now()) as fake:
+            self._fake = fake
+            try:
+                for batch in _batches(items, batch_size):
+                    with transaction.atomic():
+                        self._batch(batch)
+                        fake.at = self.real_now()
+                        self._save_counts()
+                    if progress is not None:
+                        progress(self.summary)
+            finally:
+                self._fake = None
+        return self.summary
+
+    def _save_counts(self) -> None:
+        ImportRun.objects.filter(pk=self.run.pk).update(counts=self.summary.as_dict())
+
+    def _set_clock(self, at: dt.datetime) -> None:
+        assert self._fake is not None
+        self._fake.at = at
+
+    # --- A batch -----------------------------------------------------------------------------
+    def _batch(self, batch: list[Interpreted]) -> None:
+        fingerprints = [item.source.fingerprint() for item in batch]
+        known = {
+            fingerprint: (pk, outcome)
+            for fingerprint, pk, outcome in ImportedRow.objects.filter(fingerprint__in=set(fingerprints)).values_list(
+                "fingerprint", "pk", "outcome"
+            )
+        }
+        seen: set[str] = set()
+        new_rows: list[ImportedRow] = []
+        retried: list[ImportedRow] = []
+        imported_messages: list[int] = []
+        for item, fingerprint in zip(batch, fingerprints, strict=True):
+            source = item.source
+            previous = known.get(fingerprint)
+            if fingerprint in seen or (previous is not None and previous[1] != Outcome.QUARANTINED):
+                self.summary.add(RowResult(source.file, source.sheet, source.line, Outcome.DUPLICATE,
+                                           customer=item.customer_name, subject=item.subject,
+                                           occurred_at=item.occurred_at))  # fmt: skip
+                continue
+            seen.add(fingerprint)
+            result, written = self._row(item, fingerprint)
+            self.summary.add(result)
+            now = self.real_now()
+            row = ImportedRow(
+                run=self.run, fingerprint=fingerprint, file=source.file[:255], sheet=source.sheet[:100],
+                line=source.line, raw=source.raw, outcome=result.outcome, reason=result.reason,
+                detail=result.detail, ticket=written.ticket if written else None,
+                message_id=written.message_id if written else None, checkin=written.checkin if written else None,
+                created_at=now, updated_at=now,
+            )
+            if written is not None and written.message_id is not None:
+                imported_messages.append(written.message_id)
+            if previous is not None:
+                row.pk = previous[0]
+                retried.append(row)
+            else:
+                new_rows.append(row)
+        ImportedRow.objects.bulk_create(new_rows)
+        if retried:
+            ImportedRow.objects.bulk_update(
+                retried, ["run", "file", "sheet", "line", "raw", "outcome", "reason", "detail", "ticket", "message",
+                          "checkin", "updated_at"],
+            )  # fmt: skip
+        if imported_messages:  # the notes that hold old text are marked imported, like their tickets
+            Message.objects.filter(pk__in=imported_messages).update(imported=True)
+
+    def _row(self, item: Interpreted, fingerprint: str) -> tuple[RowResult, _Written | None]:
+        source = item.source
+        result = RowResult(source.file, source.sheet, source.line, Outcome.QUARANTINED,
+                           customer=item.customer_name, subject=item.subject, occurred_at=item.occurred_at)  # fmt: skip
+        try:
+            customer = self._check(item)
+            with transaction.atomic():  # a refused row leaves nothing behind
+                written = self._write(item, fingerprint, customer)
+        except _Quarantine as stop:
+            result.reason, result.detail = stop.reason, stop.detail[:2000]
+            return result, None
+        except ValidationError as exc:  # an action refused the row (TicketActionError, CaseActionError …)
+            result.reason, result.detail = REJECTED, "; ".join(exc.messages)[:2000]
+            return result, None
+        for number, case_pk in written.cases:
+            self._cases[number] = case_pk
+            if written.ticket is not None:
+                self._case_tickets.setdefault((customer.pk if customer else None, number), written.ticket.pk)
+        result.outcome = written.outcome
+        result.ticket_ref = written.ticket.ref if written.ticket is not None else ""
+        return result, written
+
+    # --- Checks before writing ---------------------------------------------------------------
+    def _check(self, item: Interpreted) -> Customer | None:
+        if item.reason is not None:
+            raise _Quarantine(str(item.reason), item.detail)
+        if item.occurred_at is None:
+            raise _Quarantine(Reason.NO_DATE, _("No date in the row."))
+        if item.occurred_at > self.real_now() + IN_THE_FUTURE:
+            raise _Quarantine(Reason.UNPARSEABLE_DATE, _("The date %(date)s is in the future.")
+                              % {"date": item.occurred_at.date().isoformat()})  # fmt: skip
+        if not (item.subject or item.description).strip():
+            raise _Quarantine(Reason.NO_TEXT, _("Nothing says what happened."))
+        return self._customer(item.customer_name)
+
+    def _customer(self, name: str) -> Customer | None:
+        name = (name or "").strip()
+        if not name:
+            return None
+        pk = self.customers.match(name)
+        if pk is None:
+            if not self.create_customers:
+                raise _Quarantine(Reason.NO_CUSTOMER, _("No customer matches “%(name)s”.") % {"name": name})
+            master = self.customers.master_of(name)
+            parent = self._customer_object(master[0]) if master is not None else None
+            self._set_clock(self.real_now())
+            customer = create_provisional_customer(name=name, actor=self.actor, parent=parent)
+            self.customers.add(customer)
+            self._customer_objects[customer.pk] = customer
+            self.summary.provisional_customers.append(name)
+            return customer
+        return self._customer_object(pk)
+
+    def _customer_object(self, pk: int) -> Customer:
+        if pk not in self._customer_objects:
+            self._customer_objects[pk] = Customer.objects.get(pk=pk)
+        return self._customer_objects[pk]
+
+    # --- Writing one row ---------------------------------------------------------------------
+    def _write(self, item: Interpreted, fingerprint: str, customer: Customer | None) -> _Written:
+        assert item.occurred_at is not None
+        owner, note_lines = self._owners(item)
+        if item.is_checkin and customer is not None:
+            return self._checkin(item, fingerprint, customer, owner)
+        if item.continues:
+            target = self._continued(customer, item.continues)
+            if target is not None:
+                return self._continuation(item, target, note_lines)
+        return self._ticket(item, fingerprint, customer, owner, note_lines)
+
+    def _owners(self, item: Interpreted) -> tuple[Any, list[str]]:
+        """The first owner (None when no agent matches) and the note lines about the others."""
+        lines: list[str] = []
+        names = [name.strip() for name in item.owners if name and name.strip()]
+        owner = self.owners.match(names[0]) if names else None
+        if names and owner is None:
+            lines.append(_("Owner in the log (no agent matches): %(name)s") % {"name": names[0]})
+        if len(names) > 1:
+            lines.append(_("Participants: %(names)s") % {"names": ", ".join(names[1:])})
+        return owner, lines
+
+    def _note_text(self, item: Interpreted, lines: list[str]) -> str:
+        source = item.source
+        where = f"{source.file}" + (f" [{source.sheet}]" if source.sheet else "") + f":{source.line}"
+        parts = [_("Imported from %(where)s:") % {"where": where}, source.raw.strip()]
+        if item.notes.strip():
+            parts.append(_("Notes: %(notes)s") % {"notes": item.notes.strip()})
+        parts += lines
+        return "\n".join(part for part in parts if part)
+
+    def _checkin(self, item: Interpreted, fingerprint: str, customer: Customer, owner: Any) -> _Written:
+        assert item.occurred_at is not None
+        self._set_clock(item.occurred_at)
+        text = " ".join(part for part in (item.description or item.subject, item.notes) if part).strip()
+        lowered = text.lower()
+        kind = CheckinKind.CALL if any(word in lowered for word in ("call", "电话", "回访")) else CheckinKind.OTHER
+        # actor None: the check-in's owner is who talked to the customer (from the log), never the
+        # person running the import (recorded on the ImportRun).
+        checkin = log_checkin(customer=customer, actor=None, kind=kind, occurred_at=item.occurred_at,
+                              notes=text or item.source.raw.strip(), owner=owner, source=CheckinSource.IMPORT,
+                              source_ref=fingerprint)  # fmt: skip
+        return _Written(Outcome.CHECKIN, checkin=checkin)
+
+    def _continued(self, customer: Customer | None, reference: str) -> Ticket | None:
+        number = _case_key(reference)
+        customer_pk = customer.pk if customer is not None else None
+        pk = self._case_tickets.get((customer_pk, number))
+        ticket: Ticket | None = None
+        if pk is not None:
+            ticket = Ticket.objects.filter(pk=pk).first()
+        else:
+            case = VendorCase.objects.filter(case_number__iexact=case_actions.normalise_case_number(reference)).first()
+            if case is not None:
+                linked = case.tickets.order_by("pk")
+                if customer is not None:
+                    linked = linked.filter(customer=customer)
+                ticket = linked.first()
+        while ticket is not None and ticket.merged_into_id is not None:
+            ticket = ticket.merged_into
+        return ticket
+
+    def _continuation(self, item: Interpreted, ticket: Ticket, lines: list[str]) -> _Written:
+        assert item.occurred_at is not None
+        self._set_clock(item.occurred_at)
+        message = ticket_actions.add_note(ticket=ticket, body=self._note_text(item, lines), actor=self.actor)
+        self._status(item, ticket)
+        return _Written(Outcome.TIMELINE, ticket=ticket, message_id=message.pk)
+
+    def _ticket(self, item: Interpreted, fingerprint: str, customer: Customer | None, owner: Any,
+                lines: list[str]) -> _Written:  # fmt: skip
+        assert item.occurred_at is not None
+        self._set_clock(item.occurred_at)
+        subject = (item.subject or item.description).strip().splitlines()[0]
+        ticket = ticket_actions.open_ticket(
+            subject=subject, channel=Channel.IMPORT, actor=self.actor, description=item.description or item.subject,
+            customer=customer, category=self.categories.get(item.category_code) if item.category_code else None,
+            owner=owner, imported_at=item.occurred_at, source_kind=SOURCE_KIND, source_ref=fingerprint,
+        )
+        message = ticket_actions.add_note(ticket=ticket, body=self._note_text(item, lines), actor=self.actor)
+        written = _Written(Outcome.TICKET, ticket=ticket, message_id=message.pk)
+        opened: list[VendorCase] = []
+        for fact in item.facts:
+            if fact.kind != "case_number" or not case_actions.normalise_case_number(fact.value):
+                continue
+            case, created = self._link_case(fact.value, ticket, item, owner)
+            written.cases.append((_case_key(fact.value), case.pk))
+            if created:
+                opened.append(case)
+        self._status(item, ticket, cases=opened)
+        return written
+
+    def _link_case(self, number: str, ticket: Ticket, item: Interpreted, owner: Any) -> tuple[VendorCase, bool]:
+        key = _case_key(number)
+        pk = self._cases.get(key)
+        case = VendorCase.objects.filter(pk=pk).first() if pk is not None else None
+        if case is None:
+            case = VendorCase.objects.filter(case_number__iexact=case_actions.normalise_case_number(number)).first()
+        if case is not None:
+            if ticket.status != Status.CLOSED:
+                case_actions.link_ticket(case=case, ticket=ticket, actor=self.actor)
+            return case, False
+        text = f"{item.description} {item.notes}".lower()
+        vendor = next((kind for kind in VendorAccount.Kind.values if kind in text), VendorAccount.Kind.VONAGE)
+        case = case_actions.open_case(vendor=vendor, case_number=number, subject=ticket.subject, actor=self.actor,
+                                      owner=owner, opened_at=item.occurred_at, tickets=[ticket])  # fmt: skip
+        return case, True
+
+    def _status(self, item: Interpreted, ticket: Ticket, *, cases: Iterable[VendorCase] = ()) -> None:
+        """The row's status, at its time: resolved/closed at the resolution time (never before the row)."""
+        assert item.occurred_at is not None
+        status = item.status
+        if status not in Status.values or status == Status.NEW:
+            return
+        at = item.occurred_at
+        if status in (Status.RESOLVED, Status.CLOSED) and item.resolved_at is not None and item.resolved_at > at:
+            at = item.resolved_at
+        ticket.refresh_from_db(fields=["status"])
+        if ticket.status == status or (status == Status.OPEN and ticket.status != Status.NEW):
+            return  # "in progress" never takes a ticket out of waiting on the vendor
+        self._set_clock(at)
+        if status in (Status.RESOLVED, Status.CLOSED):
+            for case in cases:  # a case this row opened and the row says is done: done at the same time
+                case_actions.change_case_status(case=case, status=VendorCase.Status.RESOLVED, actor=self.actor)
+        resolution = None
+        if status == Status.RESOLVED and item.notes.strip():
+            resolution = ticket_actions.Resolution.of(summary=item.notes)
+        ticket_actions.change_status(ticket=ticket, status=status, actor=self.actor, resolution=resolution)
+
+
+def load(items: Iterable[Interpreted], *, run: ImportRun, actor: Any = None, create_customers: bool = True,
+         dry_run: bool = False, batch_size: int = BATCH_SIZE,
+         progress: Callable[[Summary], None] | None = None) -> Summary:  # fmt: skip
+    """Write ``items`` (or, ``dry_run``, do everything and roll it back); updates ``run``'s state and counts.
+
+    ``run`` must exist (committed) before: its rows point at it. An exception marks the run failed
+    and propagates; the batches committed before it stay (the next run skips them as duplicates).
+    """
+    real_now = clock.now
+    loader = Loader(run=run, actor=actor, create_customers=create_customers, real_now=real_now)
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, dry_run=dry_run)
+    try:
+        if dry_run:
+            with transaction.atomic():
+                loader.load(items, batch_size=batch_size, progress=progress)
+                transaction.set_rollback(True)
+        else:
+            loader.load(items, batch_size=batch_size, progress=progress)
+    except Exception as exc:
+        run.state, run.finished_at = ImportRun.State.FAILED, real_now()
+        run.error = f"{type(exc).__name__}: {exc}"[:2000]
+        run.counts = loader.summary.as_dict()
+        run.save(update_fields=["state", "error", "finished_at", "counts"])
+        raise
+    run.state, run.finished_at, run.dry_run = ImportRun.State.DONE, real_now(), dry_run
+    run.counts = loader.summary.as_dict()
+    run.save(update_fields=["state", "finished_at", "counts", "dry_run"])
+    return loader.summary
+
+
+# --- Files → rows → interpreted → loaded -----------------------------------------------------------
+def interpreted(files: Iterable[tuple[str, str]], *, mapping: dict[str, str] | None = None,
+                timezone: str | None = None, year: int | None = None) -> Iterator[Interpreted]:  # fmt: skip
+    """Stream the ``(path, name)`` files through the reading half: one ``Interpreted`` per source row."""
+    from aftersales.imports import interpret as interpreting
+    from aftersales.imports import read as reading
+
+    rows = itertools.chain.from_iterable(reading.read(path, name=name) for path, name in files)
+    chosen = interpreting.Mapping.from_dict(mapping) if mapping else None
+    return interpreting.interpret(rows, mapping=chosen, timezone=timezone, year=year)
+
+
+def start_run(*, actor: Any, files: list[dict[str, Any]], mapping: dict[str, str] | None = None,
+              timezone: str = "", year: int | None = None, profile: Any = None, dry_run: bool = False,
+              options: dict[str, Any] | None = None) -> ImportRun:  # fmt: skip
+    """Record a run before anything is read (its rows point at it)."""
+    from django.conf import settings
+
+    return ImportRun.objects.create(
+        created_by=actor if getattr(actor, "is_authenticated", False) else None, created_at=clock.now(),
+        files=files, mapping=mapping or {}, timezone=timezone or settings.TIME_ZONE, year=year, profile=profile,
+        dry_run=dry_run, options=options or {},
+    )
+
+
+def run_files(*, run: ImportRun, actor: Any = None, dry_run: bool = False, batch_size: int = BATCH_SIZE,
+              progress: Callable[[Summary], None] | None = None) -> Summary:  # fmt: skip
+    """Import ``run``'s files with its mapping, timezone, year and options."""
+    items = interpreted(
+        [(str(entry["path"]), str(entry["name"])) for entry in run.files],
+        mapping=run.mapping or None, timezone=run.timezone, year=run.year,
+    )
+    return load(items, run=run, actor=actor, create_customers=bool(run.options.get("create_customers", True)),
+                dry_run=dry_run, batch_size=batch_size, progress=progress)  # fmt: skip

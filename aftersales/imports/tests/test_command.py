@@ -1,0 +1,144 @@
+"""aftersales import-logs: the shared samples end to end, --json, --dry-run, re-import, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from aftersales.core import clock
+from aftersales.customers.models import Customer
+from aftersales.feedback.models import Checkin
+from aftersales.imports.models import AgentAlias, ImportedRow, MappingProfile
+from aftersales.imports.tests.conftest import SHANGHAI
+from aftersales.sms.models import VendorCase
+from aftersales.testing.factories import make_customer
+from aftersales.tickets.models import Status, Ticket
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+LEGACY = Path(__file__).parent / "samples"  # copies of the shared samples in ../shared/data/legacy/
+SAMPLES = [str(LEGACY / "ops-log-2025.csv"), str(LEGACY / "customer-notes.md")]
+
+
+def run(*args: str) -> tuple[dict[str, Any], str]:
+    out, err = StringIO(), StringIO()
+    call_command("import-logs", *args, "--json", stdout=out, stderr=err)
+    return json.loads(out.getvalue()), err.getvalue()
+
+
+@pytest.fixture
+def desk(personas: Any) -> dict[str, Any]:
+    """The desk before the import: the agents' nicknames and two of the customers."""
+    for alias, user in (("小李", personas.agent), ("杨", personas.agent2), ("老韩", personas.lead)):
+        AgentAlias.objects.create(alias=alias, key=alias, user=user, created_at=clock.now())
+    xinghe = make_customer("xinghe", "星河科技", tier="key")
+    return {"xinghe": xinghe, "sub2": make_customer("xinghe-2", "星河科技 子账号2", parent=xinghe),
+            "bluewave": personas.other_customer}  # fmt: skip
+
+
+def test_the_shared_samples_import_with_every_row_accounted_for(personas: Any, desk: dict[str, Any]) -> None:
+    summary, progress = run(*SAMPLES)
+    assert summary["rows"] == summary["imported"] + summary["duplicates"] + summary["quarantined"]
+    assert summary["rows"] == ImportedRow.objects.count() == 39  # 25 CSV records + 14 Markdown bullets
+    assert summary["reasons"] == {"no_date": 2}  # the CSV row without a date, the "????" note
+    assert summary["outcomes"]["checkin"] == 3  # 月度回访, Monthly check-in call, 5月20日 回访
+    assert "rows/s" in progress
+    assert sorted(summary["provisional_customers"]) == sorted(
+        ["速达物流", "Kaito Pay", "MoonLight Studio", "星河科技-子账号1"]
+    )
+    # customers: exact, case-insensitive, sub-account of a known master
+    assert Ticket.objects.filter(customer=desk["bluewave"]).count() == 7
+    first = Ticket.objects.get(created_at=dt.datetime(2025, 3, 5, tzinfo=SHANGHAI))
+    assert first.customer == desk["xinghe"] and first.owner == personas.agent
+    assert first.category is not None and first.category.code == "delivery-conversion"
+    assert first.status == Status.RESOLVED and first.resolved_at == dt.datetime(2025, 3, 7, tzinfo=SHANGHAI)
+    sub1 = Customer.objects.get(name="星河科技-子账号1")
+    assert sub1.provisional and sub1.parent == desk["xinghe"]
+    assert Ticket.objects.filter(customer=desk["sub2"]).count() == 1
+    # "小李 / 杨": the first owner; the other a participant in the note
+    fraud = Ticket.objects.get(created_at=dt.datetime(2025, 3, 8, tzinfo=SHANGHAI))
+    assert fraud.owner == personas.agent and "Participants: 杨" in fraud.messages.first().body  # type: ignore[union-attr]
+    # the vendor cases named in the notes, linked
+    case = VendorCase.objects.get(case_number="04512877")
+    assert list(case.tickets.all()) == [first]
+    continued = VendorCase.objects.get(case_number="04601122").tickets.get()
+    assert continued.messages.filter(body__contains="回复已恢复").exists()
+    # no customer at all ("未知客户", an empty cell): tickets without a customer
+    assert Ticket.objects.filter(customer__isnull=True).count() == 2
+    assert Checkin.objects.filter(source="import").count() == 3
+    # every ticket is imported, in March-June 2025
+    assert not Ticket.objects.filter(imported=False).exists()
+    assert Ticket.objects.filter(created_at__gte=dt.datetime(2025, 3, 1, tzinfo=SHANGHAI),
+                                 created_at__lt=dt.datetime(2025, 7, 1, tzinfo=SHANGHAI)).count() == 33  # fmt: skip
+
+
+def test_reimporting_the_samples_changes_nothing(personas: Any, desk: dict[str, Any]) -> None:
+    run(*SAMPLES)
+    tickets, customers, checkins = Ticket.objects.count(), Customer.objects.count(), Checkin.objects.count()
+    again, _progress = run(*SAMPLES)
+    assert (again["imported"], again["duplicates"]) == (0, 37)
+    assert again["quarantined"] == 2  # retried, still without a date
+    assert (Ticket.objects.count(), Customer.objects.count(), Checkin.objects.count()) == (tickets, customers, checkins)
+
+
+def test_dry_run_prints_the_result_and_writes_nothing(personas: Any, desk: dict[str, Any]) -> None:
+    summary, _progress = run(*SAMPLES, "--dry-run")
+    assert summary["dry_run"] and summary["rows"] == 39 and summary["imported"] == 37
+    assert not Ticket.objects.exists() and not ImportedRow.objects.exists()
+    assert not Customer.objects.filter(provisional=True).exists()
+
+
+def test_no_create_customers_quarantines_unknown_customers(personas: Any, desk: dict[str, Any]) -> None:
+    summary, _progress = run(SAMPLES[0], "--no-create-customers")
+    assert summary["reasons"]["no_customer"] == 13  # 速达物流 ×5 (one has no date), Kaito Pay ×4, MoonLight ×3, 子账号1
+    assert summary["provisional_customers"] == []
+    assert summary["rows"] == summary["imported"] + summary["quarantined"]
+
+
+def test_the_text_report_adds_up(personas: Any, desk: dict[str, Any]) -> None:
+    out = StringIO()
+    call_command("import-logs", SAMPLES[0], stdout=out, stderr=StringIO())
+    assert "25 rows = 24 imported + 0 duplicates + 1 quarantined" in out.getvalue()
+    assert "quarantined, no_date: 1" in out.getvalue()
+
+
+def test_a_profile_maps_columns_the_detector_would_miss(personas: Any, desk: dict[str, Any], tmp_path: Path) -> None:
+    log = tmp_path / "handover.csv"
+    log.write_text("when,who,what,done by\n2025-03-05,Bluewave Games,DLR missing,小李\n", encoding="utf-8")
+    MappingProfile.objects.create(name="handover", mapping={"when": "date", "who": "customer", "what": "issue",
+                                                            "done by": "owner"},
+                                  created_at=clock.now(), updated_at=clock.now())  # fmt: skip
+    summary, _progress = run(str(log), "--profile", "handover")
+    assert summary["imported"] == 1
+    ticket = Ticket.objects.get()
+    assert (ticket.subject, ticket.customer, ticket.owner) == ("DLR missing", desk["bluewave"], personas.agent)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["/nonexistent/ops.csv"], "no such file"),
+        ([str(LEGACY)], "not a file"),
+        ([SAMPLES[0], "--profile", "nope"], "No mapping profile named 'nope'"),
+        ([SAMPLES[0], "--timezone", "Mars/Olympus"], "Unknown timezone"),
+        ([SAMPLES[0], "--year", "25"], "not a plausible year"),
+    ],
+)
+def test_bad_input_stops_with_a_clear_message(db: Any, args: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        call_command("import-logs", *args, stdout=StringIO(), stderr=StringIO())
+    assert not ImportedRow.objects.exists()
+
+
+def test_an_unreadable_file_stops_before_anything_is_written(db: Any, tmp_path: Path) -> None:
+    old = tmp_path / "ops.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    with pytest.raises(CommandError, match="cannot be read"):
+        call_command("import-logs", SAMPLES[0], str(old), stdout=StringIO(), stderr=StringIO())
+    assert not Ticket.objects.exists()

@@ -1,0 +1,149 @@
+"""The import pages: upload → preview with the detected mapping → import → summary; quarantine;
+provisional customers; agent aliases. Leads only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from aftersales.customers.models import Customer
+from aftersales.imports.models import AgentAlias, ImportedRow, ImportRun, MappingProfile
+from aftersales.tickets.models import Ticket
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
+HANDOVER = "when,who,what,done by\n2025-03-05,Bluewave Games,DLR missing,小李\n,Bluewave Games,no date here,小李\n"
+CSV = "日期,客户,问题描述,处理人\n2025/3/5,Bluewave Games,送达率下降,小李\n2025/3/6,Moonlit Farm,余额不足,老王\n"
+
+
+def _upload(client: Any, text: str, name: str = "ops.csv", **extra: Any) -> Any:
+    data = {"logs": [SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")],
+            "timezone": "Asia/Shanghai", "create_customers": "on", **extra}  # fmt: skip
+    return client.post("/imports/upload/", data)
+
+
+def test_agents_and_viewers_cannot_reach_the_import_pages(client: Any, personas: Any) -> None:
+    for user in (personas.agent, personas.viewer):
+        client.force_login(user)
+        assert client.get("/imports/").status_code == 403
+        assert _upload(client, CSV).status_code == 403
+    assert not ImportRun.objects.exists()
+
+
+def test_upload_preview_import_and_summary(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    page = client.get("/imports/")
+    assert "Nothing imported yet." in page.content.decode()
+    response = _upload(client, CSV)
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/runs/{run.pk}/preview/"
+    preview = client.get(response["Location"]).content.decode()
+    assert 'data-header="客户"' in preview and '<option value="customer" selected>' in preview
+    assert "送达率下降" in preview and "Moonlit Farm" in preview and "2025-03-05 00:00" in preview
+    assert not Ticket.objects.exists()  # the preview writes nothing
+    imported = client.post(f"/imports/runs/{run.pk}/preview/", {
+        "col-0": "date", "col-1": "customer", "col-2": "issue", "col-3": "owner", "action": "import",
+    }, follow=True)  # fmt: skip
+    body = imported.content.decode()
+    assert "2 rows = 2 imported + 0 already imported + 0 quarantined" in body
+    assert "Moonlit Farm" in body  # the provisional customer, listed
+    assert Ticket.objects.count() == 2
+    assert Customer.objects.get(name="Moonlit Farm").provisional
+    run.refresh_from_db()
+    assert run.created_by == personas.lead and run.state == ImportRun.State.DONE
+
+
+def test_a_corrected_mapping_imports_the_quarantined_rows_without_duplicating(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    _upload(client, HANDOVER, name="handover.csv")
+    run = ImportRun.objects.get()
+    # First attempt: "what" ignored, so nothing says what happened (the other row has no date at all).
+    client.post(f"/imports/runs/{run.pk}/preview/", {"col-0": "date", "col-1": "customer", "col-2": "ignore",
+                                                     "col-3": "owner", "action": "import"})  # fmt: skip
+    assert ImportedRow.objects.filter(outcome="quarantined").count() == 2
+    quarantine = client.get("/imports/quarantine/?reason=no_date").content.decode()
+    assert "no date here" in quarantine and "DLR missing" not in quarantine
+    # Corrected, saved as a profile, imported again from the summary's "again" link.
+    again = client.post(f"/imports/runs/{run.pk}/preview/", {
+        "col-0": "date", "col-1": "customer", "col-2": "issue", "col-3": "owner", "profile_name": "handover",
+        "action": "import"}, follow=True)  # fmt: skip
+    assert "2 rows = 1 imported + 0 already imported + 1 quarantined" in again.content.decode()
+    assert Ticket.objects.get().subject == "DLR missing"
+    assert MappingProfile.objects.get(name="handover").mapping["what"] == "issue"
+    assert ImportRun.objects.count() == 2 and ImportedRow.objects.count() == 2
+    third = client.post(f"/imports/runs/{run.pk}/preview/", {
+        "col-0": "date", "col-1": "customer", "col-2": "issue", "col-3": "owner", "action": "import"}, follow=True)
+    assert "2 rows = 0 imported + 1 already imported + 1 quarantined" in third.content.decode()
+    assert Ticket.objects.count() == 1
+
+
+def test_a_mapping_without_a_date_column_is_refused(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    _upload(client, CSV)
+    run = ImportRun.objects.get()
+    response = client.post(f"/imports/runs/{run.pk}/preview/", {"col-0": "ignore", "col-1": "customer",
+                                                                "col-2": "issue", "col-3": "owner", "action": "import"})
+    assert response.status_code == 400
+    assert "Choose the column that holds the date." in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_bad_uploads_get_a_clear_error(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    response = _upload(client, CSV, timezone="Mars/Olympus")
+    assert response.status_code == 400 and "is not a known timezone" in response.content.decode()
+    empty = client.post("/imports/upload/", {"timezone": "Asia/Shanghai"})
+    assert empty.status_code == 400 and "This field is required." in empty.content.decode()
+    old = _upload(client, "binary", name="ops.xls")
+    assert old.status_code == 400 and "cannot be read" in old.content.decode()
+
+
+def test_quarantine_filters_and_rejects_unknown_reasons(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    assert "No quarantined rows." in client.get("/imports/quarantine/").content.decode()
+    response = client.get("/imports/quarantine/?reason=bogus")
+    assert response.status_code == 400 and "Unknown reason" in response.content.decode()
+
+
+def test_provisional_customers_are_confirmed_or_merged(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    _upload(client, CSV + "2025/3/7,Bluewave Gmes Studio,DLR,小李\n")
+    run = ImportRun.objects.get()
+    client.post(f"/imports/runs/{run.pk}/preview/", {"col-0": "date", "col-1": "customer", "col-2": "issue",
+                                                     "col-3": "owner", "action": "import"})  # fmt: skip
+    page = client.get("/imports/customers/").content.decode()
+    assert "Moonlit Farm" in page and "Bluewave Gmes Studio" in page
+    farm = Customer.objects.get(name="Moonlit Farm")
+    typo = Customer.objects.get(name="Bluewave Gmes Studio")
+    assert client.post(f"/imports/customers/{farm.pk}/confirm/").status_code == 302
+    farm.refresh_from_db()
+    assert not farm.provisional
+    bad = client.post(f"/imports/customers/{typo.pk}/merge/", {"target": "nope"})
+    assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode()
+    merged = client.post(f"/imports/customers/{typo.pk}/merge/", {"target": "bluewave"}, follow=True)
+    assert "was merged into Bluewave Games; 1 tickets moved." in merged.content.decode()
+    assert Ticket.objects.filter(customer=personas.other_customer).count() == 2
+    assert "No provisional customers." in client.get("/imports/customers/").content.decode()
+    assert client.post(f"/imports/customers/{farm.pk}/confirm/").status_code == 404  # no longer provisional
+
+
+def test_agent_aliases_are_added_and_removed(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    assert "No aliases yet." in client.get("/imports/aliases/").content.decode()
+    saved = client.post("/imports/aliases/", {"alias": "小李", "user": personas.agent.pk}, follow=True)
+    assert "“小李” now means" in saved.content.decode()
+    alias = AgentAlias.objects.get()
+    assert alias.user == personas.agent
+    refused = client.post("/imports/aliases/", {"alias": "客户", "user": personas.viewer.pk})
+    assert refused.status_code == 400
+    assert client.post(f"/imports/aliases/{alias.pk}/delete/").status_code == 302
+    assert not AgentAlias.objects.exists()
+
+
+def test_the_sidebar_links_the_import_page_for_leads_only(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    assert 'data-testid="imports-link"' in client.get("/tickets/").content.decode()
+    client.force_login(personas.agent)
+    assert 'data-testid="imports-link"' not in client.get("/tickets/").content.decode()

@@ -1,0 +1,24 @@
+"""Reports background work: the scheduled reviews, queued and sent every hour (a period once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+
+from django_tasks import task
+
+from aftersales.core.scheduler import register_job
+
+
+@task()
+def send_scheduled_reviews() -> dict[str, int]:
+    """Hourly (at :20): queue the reviews whose period is due and send those pending."""
+    from aftersales.reports.review import schedules
+
+    return asdict(schedules.send_due())
+
+
+register_job(
+    "reports.send_scheduled_reviews", every=dt.timedelta(hours=1), offset=dt.timedelta(minutes=20),
+    task=send_scheduled_reviews,
+)

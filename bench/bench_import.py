@@ -1,0 +1,82 @@
+"""How fast old logs import: a generated CSV in the old team's shape through ``import-logs``.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/aftersales_benchimport \\
+        .venv/bin/python -m bench.bench_import [--rows 5000] [--customers 200]
+
+Writes a GB18030 CSV like the shared sample (日期, 客户, 问题描述, 处理人, 状态, 解决时间, 备注: mixed date
+forms, owners with aliases, statuses, case numbers, a few junk rows), imports it once (timed, with
+this process's peak RSS), then again (every row a duplicate). Target (issue 9): ≥ 5,000 rows/s for
+CSV into tickets on PostgreSQL, memory flat on a 1,000,000-row file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+ISSUES = [
+    "越南短信送达率下降到{n}%", "Sender ID \"BRAND{n}\" registration pending", "余额不足 {n} EUR，提醒充值",
+    "验证码疑似盗刷，异常暴增 {n} 倍", "Template rejected: contains a link", "客户询问长短信计费（{n} 段）",
+    "API 返回 status {n}", "number 4477009{n:05d} not receiving inbound SMS",
+]
+OWNERS = ["小李", "老韩", "杨", "小李 / 杨", ""]
+STATUSES = ["已解决", "处理中", "已关闭", "已完成", "pending", "done"]
+
+
+def write_csv(path: Path, rows: int, customers: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    names = [f"测试客户{i:04d}" if i % 3 else f"Bench Customer {i:04d}" for i in range(customers)]
+    with path.open("w", encoding="gb18030", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["日期", "客户", "问题描述", "处理人", "状态", "解决时间", "备注"])
+        for i in range(rows):
+            day = 1 + i % 28
+            month = 1 + (i // 28) % 12
+            date = rng.choice([f"2025/{month}/{day}", f"2025-{month:02d}-{day:02d} 10:{i % 60:02d}",
+                               f"{month}月{day}日", f"2025{month:02d}{day:02d}"])
+            if i % 97 == 0:
+                date = "????"
+            issue = rng.choice(ISSUES).format(n=i % 100)
+            status = rng.choice(STATUSES)
+            resolved = f"2025/{month}/{min(day + 1, 28)}" if status in ("已解决", "已关闭", "已完成", "done") else ""
+            note = f"已开 case {4500000 + i % 5000:08d}" if i % 5 == 0 else ""
+            out.writerow([date, rng.choice(names), issue, rng.choice(OWNERS), status, resolved, note])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--customers", type=int, default=200)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ops-log-bench-2025.csv"
+        write_csv(path, args.rows, args.customers)
+        print(f"{args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB")
+        for label in ("first import", "again (duplicates)"):
+            out = io.StringIO()
+            started = time.perf_counter()
+            call_command("import-logs", str(path), "--json", stdout=out, stderr=io.StringIO())
+            seconds = time.perf_counter() - started
+            summary = json.loads(out.getvalue())
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"{label:20} {seconds:8.1f} s {args.rows / seconds:9,.0f} rows/s  peak {peak:5.0f} MB  "
+                  f"imported {summary['imported']:,} duplicates {summary['duplicates']:,} "
+                  f"quarantined {summary['quarantined']:,}")
+
+
+if __name__ == "__main__":
+    main()
