@@ -92,8 +92,11 @@ def review_export(request: HttpRequest) -> HttpResponse:
 
 
 def _download(request: HttpRequest, scope: Scope, language: str, fmt: str) -> HttpResponse:
-    data, content_type, name = rendering.render(lambda: facts.build(scope), fmt, language,
-                                                base_url=request.build_absolute_uri("/"))
+    try:
+        data, content_type, name = rendering.render(lambda: facts.build(scope), fmt, language,
+                                                    base_url=request.build_absolute_uri("/"))
+    except rendering.PdfUnavailable as exc:
+        return _page(request, status=503, error=str(exc))
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

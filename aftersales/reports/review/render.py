@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from aftersales.reports.review.facts import Cell, Fact, Num, Review, Table
 
@@ -100,8 +101,19 @@ def html(review: Review, *, standalone: bool) -> str:
     return render_to_string(template, context(review))
 
 
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint cannot load here: its system libraries (Pango) are missing."""
+
+
 def pdf(review: Review, *, base_url: str = "") -> bytes:
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # WeasyPrint raises OSError when libpango cannot be loaded
+        raise PdfUnavailable(gettext(
+            "PDF is not available on this machine: WeasyPrint needs Pango "
+            "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk). "
+            "The other formats work."
+        )) from exc
 
     base = base_url or str(getattr(settings, "SITE_URL", "") or "") or None
     return bytes(HTML(string=html(review, standalone=True), base_url=base).write_pdf())

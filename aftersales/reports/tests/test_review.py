@@ -252,3 +252,21 @@ def test_command_exits_non_zero_on_a_bad_period(tmp_path):
          "--output", str(tmp_path / "x.md")], capture_output=True, text=True, check=False,
     )
     assert result.returncode != 0 and "2026-13" in result.stderr
+
+
+def test_pdf_without_pango_is_a_clear_503_and_the_other_formats_still_work(client, personas, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_weasyprint(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    client.force_login(personas.lead)
+    response = client.get("/reports/review/export/?period=2026-10&language=en&format=pdf")
+    assert response.status_code == 503
+    assert "libpango-1.0-0" in response.content.decode() and "other formats work" in response.content.decode()
+    assert client.get("/reports/review/export/?period=2026-10&language=en&format=md").status_code == 200

@@ -39,7 +39,10 @@ class Command(BaseCommand):
             scope = from_params(params)
         except ScopeError as exc:
             raise CommandError(str(exc)) from None
-        data, _type, name = render.render(lambda: facts.build(scope), options["format"], options["language"])
+        try:
+            data, _type, name = render.render(lambda: facts.build(scope), options["format"], options["language"])
+        except render.PdfUnavailable as exc:
+            raise CommandError(str(exc)) from None
         output = options["output"] or name
         if output == "-":
             sys.stdout.buffer.write(data)
