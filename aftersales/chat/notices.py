@@ -86,7 +86,8 @@ def notify_assignment(ticket: Ticket) -> int:
 
 
 def on_ticket_change(ticket: Ticket, what: str) -> None:
-    if what in ("opened", "assigned") and ticket.owner_id is not None:
+    """Tell the group chat who took a ticket; tickets imported from old logs are history, not news."""
+    if what in ("opened", "assigned") and ticket.owner_id is not None and not ticket.imported:
         notify_assignment(ticket)
 
 

@@ -92,3 +92,18 @@ def test_breaches_are_announced_once_per_notice(personas: Any) -> None:
     body = ImDelivery.objects.get(target=target).delivery.notification.body
     assert body.endswith("Owner: Li Heping")
     assert _titles(assignment_only) == []
+
+
+def test_tickets_imported_from_old_logs_are_not_announced(
+    personas: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import datetime as dt
+
+    target = _target("All")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.open_ticket(subject="Delivery to Vietnam failing (2025 log)", channel="import",
+                            customer=personas.customer, owner=personas.agent,
+                            imported_at=clock.now() - dt.timedelta(days=400))
+        live = make_ticket(customer=personas.customer)
+        actions.assign_ticket(ticket=live, owner=personas.agent, actor=personas.lead)
+    assert _titles(target) == [f"{live.ref} assigned to Li Heping"]
