@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
-from django.db.models.functions import Lower, RowNumber, TruncDate
+from django.db.models.functions import Collate, Lower, RowNumber, TruncDate
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -66,12 +67,30 @@ class Volume:
     imported: Figure
 
 
+def aggregate_set(scope: Scope, key: str, **aggregates: Any) -> dict[str, Any]:
+    """Counts over ticket set ``key``, one query per part (``sets.parts``) added up: only counts
+    and sums, which add over disjoint parts."""
+    found: dict[str, Any] = {}
+    for part in sets.parts(scope, key):
+        for name, value in part.aggregate(**aggregates).items():
+            found[name] = found.get(name, 0) + (value or 0)
+    return found
+
+
 def volume(scope: Scope) -> Volume:
-    """Tickets in and out, the backlog at the period's end, proactive and imported tickets (1 query)."""
-    base = scope.tickets()
-    q = {key: sets.SETS[key].q(scope) for key in ("created", "resolved", "open_at_end", "proactive", "imported")}
-    found = base.aggregate(**{key: Count("pk", filter=cond) for key, cond in q.items()})
-    return Volume(**{key: Figure(found[key], found[key], sets.link(scope, key)) for key in q})
+    """Tickets in and out, the backlog at the period's end, proactive and imported tickets (4 queries,
+    each one index scan: the tickets opened, resolved, still open, resolved after the end)."""
+    opened = sets.tickets(scope, "created").aggregate(
+        created=Count("pk"),
+        **{key: Count("pk", filter=sets.SETS[key].q(scope)) for key in ("proactive", "imported")},
+    )
+    found = {
+        **opened,
+        "resolved": sets.tickets(scope, "resolved").count(),
+        "open_at_end": aggregate_set(scope, "open_at_end", n=Count("pk"))["n"],
+    }
+    keys = ("created", "resolved", "open_at_end", "proactive", "imported")
+    return Volume(**{key: Figure(found[key], found[key], sets.link(scope, key)) for key in keys})
 
 
 def daily_flow(scope: Scope) -> list[tuple[dt.date, int, int]]:
@@ -90,6 +109,54 @@ def daily_flow(scope: Scope) -> list[tuple[dt.date, int, int]]:
 
 
 @dataclass(frozen=True)
+class Overview:
+    volume: Volume
+    reopens: Reopens
+    flow: list[FlowPoint]
+    backlog: list[tuple[str, Figure]]
+
+
+def overview(scope: Scope) -> Overview:
+    """``volume``, ``reopens``, ``flow`` and ``backlog_age`` of one period in 4 grouped queries
+    instead of 9: the tickets opened per day (with the proactive and imported ones), the tickets
+    resolved per day (with the reopened ones), and the backlog at the end by age in its two parts.
+    The period's counts are the sums of its days (every ticket of a set falls on exactly one day of
+    the period, in the desk's timezone), so the tiles and the chart cannot disagree."""
+    tz = desk_timezone()
+    opened = {
+        row["day"]: row for row in
+        sets.tickets(scope, "created").annotate(day=TruncDate("created_at", tzinfo=tz)).order_by().values("day")
+        .annotate(n=Count("pk"), proactive=Count("pk", filter=Q(channel="monitoring")),
+                  imported=Count("pk", filter=Q(imported=True)))
+    }
+    resolved = {
+        row["day"]: row for row in
+        sets.tickets(scope, "resolved").annotate(day=TruncDate("resolved_at", tzinfo=tz)).order_by().values("day")
+        .annotate(n=Count("pk"), reopened=Count("pk", filter=Q(reopen_count__gt=0)))
+    }
+    backlog = aggregate_set(scope, "open_at_end", n=Count("pk"),
+                            **{key: Count("pk", filter=sets.age_q(scope, key)) for key in sets.AGE_BUCKETS})
+
+    def total(rows: dict[Any, dict[str, Any]], name: str) -> int:
+        return sum(row[name] for row in rows.values())
+
+    counts = {"created": total(opened, "n"), "resolved": total(resolved, "n"), "open_at_end": backlog["n"],
+              "proactive": total(opened, "proactive"), "imported": total(opened, "imported")}
+    volume = Volume(**{key: Figure(n, n, sets.link(scope, key)) for key, n in counts.items()})
+    reopened = total(resolved, "reopened")
+    days = [scope.period.start + dt.timedelta(days=i) for i in range(scope.period.days)]
+    rows = [(day, opened[day]["n"] if day in opened else 0, resolved[day]["n"] if day in resolved else 0)
+            for day in days]
+    return Overview(
+        volume=volume,
+        reopens=Reopens(volume.resolved, Figure(reopened, reopened, sets.link(scope, "reopened"))),
+        flow=_flow_points(scope, rows),
+        backlog=[(str(AGE_LABELS[key]), Figure(backlog[key], backlog[key], sets.link(scope, "open_at_end", age=key)))
+                 for key in sets.AGE_BUCKETS],
+    )
+
+
+@dataclass(frozen=True)
 class FlowPoint:
     """Tickets opened and resolved on one day (or in one week, for a long period)."""
 
@@ -104,7 +171,10 @@ FLOW_DAILY_MAX = 92  # longer periods are charted by week
 
 def flow(scope: Scope) -> list[FlowPoint]:
     """``daily_flow`` as figures: each day's (or week's) counts link to that day's (week's) lists."""
-    rows = daily_flow(scope)
+    return _flow_points(scope, daily_flow(scope))
+
+
+def _flow_points(scope: Scope, rows: list[tuple[dt.date, int, int]]) -> list[FlowPoint]:
     step = 1 if len(rows) <= FLOW_DAILY_MAX else 7
     points = []
     for i in range(0, len(rows), step):
@@ -135,6 +205,23 @@ def times(scope: Scope, dimension: str | None = None) -> list[TimeRow]:
     field_name = sets.DIMENSIONS[dimension] if dimension else None
     fr = stats.percentiles(sets.tickets(scope, "first_response"), "first_response_seconds", field_name)
     res = stats.percentiles(sets.tickets(scope, "resolution"), "resolution_seconds", field_name)
+    return _time_rows(scope, dimension, fr, res)
+
+
+def times_and_overall(scope: Scope, dimension: str) -> tuple[TimeRow, list[TimeRow]]:
+    """``(overall_times(scope), times(scope, dimension))`` from one pass per time on PostgreSQL."""
+    field_name = sets.DIMENSIONS[dimension]
+    fr = stats.percentiles_and_total(sets.tickets(scope, "first_response"), "first_response_seconds", field_name)
+    res = stats.percentiles_and_total(sets.tickets(scope, "resolution"), "resolution_seconds", field_name)
+    whole = _time_rows(scope, None, {k: v for k, v in fr.items() if k == stats.ALL},
+                       {k: v for k, v in res.items() if k == stats.ALL})
+    rows = _time_rows(scope, dimension, {k: v for k, v in fr.items() if k != stats.ALL},
+                      {k: v for k, v in res.items() if k != stats.ALL})
+    return (whole[0] if whole else _no_times(scope)), rows
+
+
+def _time_rows(scope: Scope, dimension: str | None, fr: dict[Any, stats.Spread],
+               res: dict[Any, stats.Spread]) -> list[TimeRow]:
     keys = list(dict.fromkeys([*fr, *res]))
     names = labels(dimension, keys) if dimension else {stats.ALL: _("All tickets")}
     rows = []
@@ -152,8 +239,10 @@ def times(scope: Scope, dimension: str | None = None) -> list[TimeRow]:
 
 def overall_times(scope: Scope) -> TimeRow:
     found = times(scope)
-    if found:
-        return found[0]
+    return found[0] if found else _no_times(scope)
+
+
+def _no_times(scope: Scope) -> TimeRow:
     return TimeRow(stats.ALL, _("All tickets"), Figure(None, 0, sets.link(scope, "first_response")), None,
                    Figure(None, 0, sets.link(scope, "resolution")), None)
 
@@ -205,6 +294,19 @@ def sla(scope: Scope, dimension: str | None = None) -> list[SlaRow]:
     return rows
 
 
+def sla_total(scope: Scope, rows: list[SlaRow]) -> SlaRow | None:
+    """``sla(scope)[0]`` added up from the rows of one breakdown (every ticket is in exactly one
+    group, "(none)" included), without another pass over the tickets."""
+    if not rows:
+        return None
+    total = {name: sum(getattr(row, name).count for row in rows)
+             for name in ("with_sla", "breached", "first_response_late", "resolution_late")}
+    keysets = {"with_sla": "with_sla", "breached": "breached", "first_response_late": "breached_first_response",
+               "resolution_late": "breached_resolution"}
+    return SlaRow(stats.ALL, _("All tickets"),
+                  **{name: Figure(n, n, sets.link(scope, keysets[name])) for name, n in total.items()})
+
+
 # --- Where the time goes ----------------------------------------------------------------
 @dataclass(frozen=True)
 class TimeSpentRow:
@@ -244,6 +346,35 @@ def time_spent(scope: Scope, dimension: str = "category") -> list[TimeSpentRow]:
     return out
 
 
+def spent_and_causes(scope: Scope) -> tuple[list[TimeSpentRow], list[tuple[Any, str, Figure]]]:
+    """``(time_spent(scope, "category"), root_causes(scope))`` from one query grouped by category and
+    root cause: each breakdown is the other one's groups added up."""
+    rows = list(
+        sets.tickets(scope, "resolved").order_by().values("category_id", "root_cause_id")
+        .annotate(n=Count("pk"), us=Sum("seconds_with_us"), cust=Sum("seconds_waiting_customer"),
+                  vendor=Sum("seconds_waiting_vendor"))
+    )
+    by_category: dict[Any, list[int]] = {}
+    by_cause: dict[Any, int] = {}
+    for row in rows:
+        sums = by_category.setdefault(row["category_id"], [0, 0, 0, 0])
+        for i, name in enumerate(("n", "us", "cust", "vendor")):
+            sums[i] += int(row[name] or 0)
+        by_cause[row["root_cause_id"]] = by_cause.get(row["root_cause_id"], 0) + row["n"]
+    names = labels("category", list(by_category))
+    spent = [
+        TimeSpentRow(key, names.get(key, str(key)),
+                     Figure(n, n, sets.link(scope, "resolved", category=key)), us, cust, vendor)
+        for key, (n, us, cust, vendor) in by_category.items()
+    ]
+    spent.sort(key=lambda r: -r.total)
+    cause_names = labels("root_cause", list(by_cause))
+    causes = [(k, cause_names.get(k, str(k)), Figure(n, n, sets.link(scope, "resolved", root_cause=k)))
+              for k, n in by_cause.items()]
+    causes.sort(key=lambda row: -row[2].count)
+    return spent, causes
+
+
 # --- Root causes and reopenings ---------------------------------------------------------
 def counts_by(scope: Scope, key: str, dimension: str) -> list[tuple[Any, str, Figure]]:
     """``(group value, label, count figure)`` of set ``key`` per group, largest first (2 queries)."""
@@ -269,9 +400,9 @@ class Reopens:
 
 
 def reopens(scope: Scope) -> Reopens:
-    found = scope.tickets().aggregate(
-        resolved=Count("pk", filter=sets.SETS["resolved"].q(scope)),
-        reopened=Count("pk", filter=sets.SETS["reopened"].q(scope)),
+    """The tickets resolved in the period and those of them reopened at least once (1 query)."""
+    found = sets.tickets(scope, "resolved").aggregate(
+        resolved=Count("pk"), reopened=Count("pk", filter=sets.SETS["reopened"].q(scope)),
     )
     return Reopens(*(Figure(found[k], found[k], sets.link(scope, k)) for k in ("resolved", "reopened")))
 
@@ -321,10 +452,10 @@ AGE_LABELS: dict[str, Any] = {
 
 def backlog_age(scope: Scope) -> list[tuple[str, Figure]]:
     """The tickets open at the period's end by age (at the end, or now while the period runs), in
-    ``sets.AGE_BUCKETS`` order (1 query). Each bucket links to ``open_at_end`` narrowed by ``age``."""
-    found = sets.tickets(scope, "open_at_end").aggregate(
-        **{key: Count("pk", filter=sets.age_q(scope, key)) for key in sets.AGE_BUCKETS}
-    )
+    ``sets.AGE_BUCKETS`` order (2 queries: still open, resolved after the end). Each bucket links to
+    ``open_at_end`` narrowed by ``age``."""
+    found = aggregate_set(scope, "open_at_end",
+                          **{key: Count("pk", filter=sets.age_q(scope, key)) for key in sets.AGE_BUCKETS})
     return [
         (str(AGE_LABELS[key]), Figure(found[key], found[key], sets.link(scope, "open_at_end", age=key)))
         for key in sets.AGE_BUCKETS
@@ -455,7 +586,7 @@ def recurring(scope: Scope, limit: int = 10) -> list[Recurring]:
     examples (one windowed query per kind)."""
     created = sets.tickets(scope, "created")
     by_subject = list(
-        created.order_by().annotate(key=Lower("subject")).values("category_id", "key")
+        created.order_by().annotate(key=_bytewise(Lower("subject"))).values("category_id", "key")
         .annotate(n=Count("pk"), customers=Count("customer_id", distinct=True), subject=Min("subject"))
         .filter(n__gte=RECURRING_MIN).order_by("-n", "key")[:limit]
     )
@@ -492,6 +623,13 @@ def recurring(scope: Scope, limit: int = 10) -> list[Recurring]:
     return out
 
 
+def _bytewise(expression: Any) -> Any:
+    """Group and sort ``expression`` by its bytes. Equal strings are equal bytes under PostgreSQL's
+    deterministic collations too, so the groups are the same, but sorting a period's subjects by
+    bytes is several times cheaper than by the language's rules (SQLite compares bytes anyway)."""
+    return Collate(expression, "C") if connection.vendor == "postgresql" else expression
+
+
 def _same(field: str, value: Any) -> Q:
     return Q(**{f"{field}__isnull": True}) if value is None else Q(**{field: value})
 
@@ -505,14 +643,16 @@ def _recurring_examples(created: QuerySet[Ticket], subjects: list[dict[str, Any]
         match = Q()
         for row in subjects:
             match |= _same("category_id", row["category_id"]) & Q(key=row["key"])
-        qs = (
+        # Rank narrow rows (a group can hold thousands of tickets), then load the few winners.
+        ranked = (
             created.annotate(key=Lower("subject")).filter(match)
-            .annotate(rn=Window(RowNumber(), partition_by=[F("category_id"), Lower("subject")],
+            .annotate(rn=Window(RowNumber(), partition_by=[F("category_id"), _bytewise(Lower("subject"))],
                                 order_by=[F("created_at").desc(), F("pk").desc()]))
-            .filter(rn__lte=3).order_by(*newest)
+            .filter(rn__lte=3).values_list("pk", "key")
         )
-        for ticket in qs:
-            found.setdefault(("subject", ticket.category_id, ticket.key), []).append(ticket)  # type: ignore[attr-defined]
+        keys = dict(ranked)
+        for ticket in Ticket.objects.filter(pk__in=list(keys)).order_by(*newest):
+            found.setdefault(("subject", ticket.category_id, keys[ticket.pk]), []).append(ticket)
     if articles:
         match = Q()
         for row in articles:

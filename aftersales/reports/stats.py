@@ -5,6 +5,8 @@ two middle values for an even count, like ``statistics.median``) and the 90th pe
 (nearest rank: the smallest value with at least 90 % of the values at or below it). It ranks
 the rows with window functions (``ROW_NUMBER``/``COUNT`` over a partition) and keeps only the
 middle and p90 ranks, so only one row per group leaves the database, whatever the ticket count.
+On PostgreSQL the same numbers come from its ordered-set aggregates (``PERCENTILE_CONT`` and
+``PERCENTILE_DISC``), which sort once per group instead of ranking in a window.
 """
 
 from __future__ import annotations
@@ -43,7 +45,16 @@ class Epoch(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def percentiles(qs: QuerySet[Any], value: str | Combinable, group: str | None = None) -> dict[Any, Spread]:
+def percentiles_and_total(qs: QuerySet[Any], value: str | Combinable, group: str) -> dict[Any, Spread]:
+    """``percentiles(qs, value, group)`` plus the spread over all of ``qs`` under ``ALL``: one pass
+    with ``GROUPING SETS`` on PostgreSQL, two queries elsewhere."""
+    if connections[qs.db].vendor != "postgresql":
+        return {**percentiles(qs, value, group), **percentiles(qs, value)}
+    return percentiles(qs, value, group, total=True)
+
+
+def percentiles(qs: QuerySet[Any], value: str | Combinable, group: str | None = None, *,
+                total: bool = False) -> dict[Any, Spread]:
     """``{group value: Spread}`` of ``value`` over ``qs`` (rows where it is NULL are left out).
 
     ``value`` is a field name or an expression (e.g. ``Epoch("resolved_at") - Epoch("opened_at")``).
@@ -55,6 +66,8 @@ def percentiles(qs: QuerySet[Any], value: str | Combinable, group: str | None = 
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:  # ``.none()`` or an empty ``__in``: nothing to rank
         return {}
+    if connections[qs.db].vendor == "postgresql":
+        return _percentiles_ordered_set(qs, sql, params, group, total=total)
     partition = "PARTITION BY g" if group else ""
     group_col = "g" if group else "NULL"
     query = f"""
@@ -77,6 +90,32 @@ def percentiles(qs: QuerySet[Any], value: str | Combinable, group: str | None = 
     for g, n, median, p90 in rows:
         out[g if group else ALL] = Spread(int(n), float(median) if median is not None else None,
                                           float(p90) if p90 is not None else None)
+    return out
+
+
+def _percentiles_ordered_set(qs: QuerySet[Any], sql: str, params: Any, group: str | None, *,
+                             total: bool = False) -> dict[Any, Spread]:
+    """PostgreSQL's ordered-set aggregates, one sort per group and no window: the same numbers
+    (``percentile_cont(0.5)`` is the mean of the two middle values for an even count,
+    ``percentile_disc(0.9)`` the nearest rank), several times faster on a large period. With
+    ``total``, the row over all groups (``GROUPING SETS``) comes back under ``ALL``."""
+    group_col = "g" if group else "NULL"
+    group_by = ("GROUP BY GROUPING SETS ((g), ())" if total else "GROUP BY g") if group else ""
+    is_total = "GROUPING(g)" if group else "1"
+    query = f"""
+        SELECT {group_col}, {is_total}, COUNT(v),
+               PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY v),
+               PERCENTILE_DISC(0.9) WITHIN GROUP (ORDER BY v)
+        FROM ({sql}) AS base {group_by}
+    """  # noqa: S608 - the inner SQL is Django's own, values are parameters
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    out = {}
+    for g, whole, n, median, p90 in rows:
+        if n:
+            out[ALL if whole else g] = Spread(int(n), float(median) if median is not None else None,
+                                              float(p90) if p90 is not None else None)
     return out
 
 

@@ -94,15 +94,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def context(scope: Scope, dimension: str) -> dict[str, Any]:
     """Everything the page shows, each block a fixed number of grouped queries."""
-    volume = figures.volume(scope)
-    flow = figures.flow(scope)
-    backlog = figures.backlog_age(scope)
-    overall = figures.overall_times(scope)
-    sla_all = figures.sla(scope)
+    summary = figures.overview(scope)
+    volume, flow, backlog = summary.volume, summary.flow, summary.backlog
+    overall, times = figures.times_and_overall(scope, dimension)
     sla_rows = figures.sla(scope, "category")
-    spent = figures.time_spent(scope, "category")
-    causes = figures.root_causes(scope)
-    times = figures.times(scope, dimension)
+    spent, causes = figures.spent_and_causes(scope)
     csat = figures.csat(scope)
     return {
         "scope": scope,
@@ -113,13 +109,13 @@ def context(scope: Scope, dimension: str) -> dict[str, Any]:
         "backlog": list(zip(backlog, charts.widths([f.count for _label, f in backlog]), strict=True)),
         "backlog_total": sum(f.count for _label, f in backlog),
         "overall": overall,
-        "sla": sla_all[0] if sla_all else None,
+        "sla": figures.sla_total(scope, sla_rows),
         "sla_rows": list(zip(sla_rows, charts.widths([r.compliance for r in sla_rows], top=100), strict=True)),
         "spent": [(row, charts.stack([row.with_us, row.waiting_customer, row.waiting_vendor])) for row in spent],
         "causes": list(zip(causes, charts.widths([f.count for _k, _l, f in causes]), strict=True)),
         "times": times,
         "dimension_label": TIME_DIMENSIONS[dimension],
-        "reopens": figures.reopens(scope),
+        "reopens": summary.reopens,
         "csat": csat,
         "vendor": figures.vendor_cases(scope),
         "recurring": figures.recurring(scope),
