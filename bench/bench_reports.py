@@ -62,7 +62,7 @@ def dashboard(args: argparse.Namespace) -> None:
         (f"dashboard: quarter {args.quarter}", f"/reports/?period={args.quarter}"),
         ("dashboard: one customer + subs, quarter",
          f"/reports/?period={args.quarter}&customer={top.code}" if top else None),
-        ("dashboard: by owner, month", f"/reports/?period={args.month}&by=owner"),
+        ("dashboard: by owner, month", f"/reports/?period={args.month}&dim=owner"),
     ]
     print(f"{Ticket.objects.count():,} tickets on {connection.vendor}")
     print(f"{'page':42} {'median ms':>10} {'max ms':>8} {'queries':>8} status")
