@@ -294,11 +294,9 @@ def sla(scope: Scope, dimension: str | None = None) -> list[SlaRow]:
     return rows
 
 
-def sla_total(scope: Scope, rows: list[SlaRow]) -> SlaRow | None:
+def sla_total(scope: Scope, rows: list[SlaRow]) -> SlaRow:
     """``sla(scope)[0]`` added up from the rows of one breakdown (every ticket is in exactly one
     group, "(none)" included), without another pass over the tickets."""
-    if not rows:
-        return None
     total = {name: sum(getattr(row, name).count for row in rows)
              for name in ("with_sla", "breached", "first_response_late", "resolution_late")}
     keysets = {"with_sla": "with_sla", "breached": "breached", "first_response_late": "breached_first_response",

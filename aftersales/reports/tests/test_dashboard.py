@@ -204,3 +204,47 @@ def test_the_dashboard_renders_in_chinese(client, personas):
     assert "通道路由" in page  # the category in its Chinese name
     assert ">分类</a>" in page  # the breakdown tabs
     assert "Routes" not in page
+
+
+@pytest.mark.django_db
+def test_the_dashboards_merged_passes_give_the_same_figures_as_each_block_alone(client, personas):
+    """The page reads volume, reopens, flow and backlog from 4 grouped queries, time spent and root
+    causes from one, the SLA tile from the SLA rows and the times with their overall from one pass
+    each: every figure must equal the one its own block computes, and its link must list it."""
+    from aftersales.reports import figures, periods
+    from aftersales.reports.scope import Scope
+
+    populate(personas)
+    late = Ticket.objects.filter(status=Status.RESOLVED).order_by("pk").first()
+    assert late is not None
+    with time_machine.travel(at(28), tick=False):  # opened in October, resolved in November
+        still_open_at_end = make_ticket("Resolved after the month", customer=personas.customer)
+    Ticket.objects.filter(pk=still_open_at_end.pk).update(
+        status=Status.RESOLVED, resolved_at=dt.datetime(2026, 11, 3, 2, 0, tzinfo=UTC), reopen_count=1)
+    with time_machine.travel(at(29), tick=False):
+        duplicate = make_ticket("A duplicate", customer=personas.customer)
+    Ticket.objects.filter(pk=duplicate.pk).update(merged_into=late)
+    client.force_login(personas.lead)
+    scopes = [Scope(periods.parse("2026-10")), Scope(periods.parse("2026-11")),
+              Scope(periods.parse("2026-10"), customer=personas.customer),
+              Scope(periods.Period(dt.date(2026, 10, 20), dt.date(2026, 11, 15), "range"))]
+    with time_machine.travel(NOW, tick=False):
+        for scope in scopes:
+            merged = figures.overview(scope)
+            assert merged.volume == figures.volume(scope)
+            assert merged.reopens == figures.reopens(scope)
+            assert merged.flow == figures.flow(scope)
+            assert merged.backlog == figures.backlog_age(scope)
+            assert figures.spent_and_causes(scope) == (figures.time_spent(scope, "category"),
+                                                        figures.root_causes(scope))
+            assert [figures.sla_total(scope, figures.sla(scope, "category"))] == figures.sla(scope)
+            for dim in ("category", "owner"):
+                assert figures.times_and_overall(scope, dim) == (figures.overall_times(scope),
+                                                                 figures.times(scope, dim))
+        october = figures.overview(scopes[0])
+        assert october.volume.open_at_end.count == 3  # the phone ticket, the alert, the one resolved in November
+        assert october.reopens.reopened.count == 1
+        for figure in (october.volume.created, october.volume.resolved, october.volume.open_at_end,
+                       october.reopens.reopened, *(f for _label, f in october.backlog)):
+            listed = client.get(figure.link).content.decode()
+            assert f'data-testid="report-count" data-count="{figure.count}"' in listed, figure.link
