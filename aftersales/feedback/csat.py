@@ -143,8 +143,8 @@ def wants_survey(ticket: Ticket) -> bool:
 
 
 def ask_after_resolution(ticket: Ticket, what: str) -> None:
-    """The ``tickets`` listener: runs after every committed ticket change."""
-    if ticket.status not in DONE_STATUSES:
+    """The ``tickets`` listener: runs after every committed ticket change (imported ones ask nobody)."""
+    if ticket.imported or ticket.status not in DONE_STATUSES:
         return
     ticket = Ticket.objects.select_related("contact__customer", "owner", "team", "category").get(pk=ticket.pk)
     if wants_survey(ticket):

@@ -42,6 +42,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aftersales.core import clock
+from aftersales.core.access import can_write
 from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import log_checkin
 from aftersales.feedback.models import Checkin, CheckinKind, CheckinSource
@@ -52,7 +53,7 @@ from aftersales.imports.records import Interpreted, Outcome, Reason
 from aftersales.sms import cases as case_actions
 from aftersales.sms.models import VendorAccount, VendorCase
 from aftersales.tickets import actions as ticket_actions
-from aftersales.tickets.models import Category, Channel, Message, Status, Ticket
+from aftersales.tickets.models import Category, Channel, Message, MessageKind, Status, Ticket
 
 BATCH_SIZE = 500
 FIRST_ROWS = 50
@@ -133,6 +134,8 @@ class _Written:
     message_id: int | None = None
     checkin: Checkin | None = None
     cases: list[tuple[str, int]] = field(default_factory=list)  # (case number, case pk) opened or linked
+    pending: ticket_actions.ImportedTicket | None = None  # a new ticket written with its batch
+    alone: Callable[[], _Written] | None = None  # … or on its own, when the batch is refused
 
 
 def _batches(items: Iterable[Interpreted], size: int) -> Iterator[list[Interpreted]]:
@@ -149,8 +152,11 @@ class Loader:
     """One run's writer: caches customers, owners, categories and cases for the whole run."""
 
     def __init__(self, *, run: ImportRun, actor: Any = None, create_customers: bool = True,
-                 real_now: Callable[[], dt.datetime] = clock.now) -> None:  # fmt: skip
+                 real_now: Callable[[], dt.datetime] = clock.now, batched: bool = True) -> None:  # fmt: skip
         self.run = run
+        # New tickets without vendor cases are written per batch (``tickets.actions.import_tickets``);
+        # ``batched=False`` (the equivalence test) writes each through open_ticket, add_note, change_status.
+        self.batched = batched and (actor is None or can_write(actor))
         self.actor = actor
         self.create_customers = create_customers
         self.real_now = real_now
@@ -197,21 +203,31 @@ class Loader:
             )
         }
         seen: set[str] = set()
-        new_rows: list[ImportedRow] = []
-        retried: list[ImportedRow] = []
-        imported_messages: list[int] = []
+        results: list[RowResult] = []  # every row's, in order (added to the summary once all are written)
+        done: list[tuple[Interpreted, str, tuple[int, str] | None, RowResult, _Written | None]] = []
         for item, fingerprint in zip(batch, fingerprints, strict=True):
             source = item.source
             previous = known.get(fingerprint)
             if fingerprint in seen or (previous is not None and previous[1] != Outcome.QUARANTINED):
-                self.summary.add(RowResult(source.file, source.sheet, source.line, Outcome.DUPLICATE,
-                                           customer=item.customer_name, subject=item.subject,
-                                           occurred_at=item.occurred_at))  # fmt: skip
+                results.append(RowResult(source.file, source.sheet, source.line, Outcome.DUPLICATE,
+                                         customer=item.customer_name, subject=item.subject,
+                                         occurred_at=item.occurred_at))  # fmt: skip
                 continue
             seen.add(fingerprint)
             result, written = self._row(item, fingerprint)
+            results.append(result)
+            done.append((item, fingerprint, previous, result, written))
+        self._write_pending(done)
+        for result in results:
             self.summary.add(result)
-            now = self.real_now()
+        new_rows: list[ImportedRow] = []
+        retried: list[ImportedRow] = []
+        imported_messages: list[int] = []
+        now = self.real_now()
+        for item, fingerprint, previous, result, written in done:
+            source = item.source
+            if written is not None and written.outcome == "":  # refused when written one by one
+                written = None
             row = ImportedRow(
                 run=self.run, fingerprint=fingerprint, file=source.file[:255], sheet=source.sheet[:100],
                 line=source.line, raw=source.raw, outcome=result.outcome, reason=result.reason,
@@ -219,8 +235,8 @@ class Loader:
                 message_id=written.message_id if written else None, checkin=written.checkin if written else None,
                 created_at=now, updated_at=now,
             )
-            if written is not None and written.message_id is not None:
-                imported_messages.append(written.message_id)
+            if written is not None and written.message_id is not None and written.pending is None:
+                imported_messages.append(written.message_id)  # (the batched notes are written imported)
             if previous is not None:
                 row.pk = previous[0]
                 retried.append(row)
@@ -235,14 +251,51 @@ class Loader:
         if imported_messages:  # the notes that hold old text are marked imported, like their tickets
             Message.objects.filter(pk__in=imported_messages).update(imported=True)
 
+    def _write_pending(self, done: list[tuple[Interpreted, str, Any, RowResult, _Written | None]]) -> None:
+        """The batch's new tickets in one ``import_tickets`` call; their rows learn ticket and note.
+
+        Refused as a batch (an action's ValidationError), each is written on its own through the
+        per-row actions, so only the row that is refused is quarantined (``REJECTED``)."""
+        waiting = [(result, written) for _i, _f, _p, result, written in done if written and written.pending]
+        if not waiting:
+            return
+        pending = [written.pending for _result, written in waiting if written.pending is not None]
+        try:
+            with transaction.atomic():
+                tickets = ticket_actions.import_tickets(pending, actor=self.actor)
+        except ValidationError:
+            for result, written in waiting:
+                self._write_alone(result, written)
+            return
+        notes = dict(
+            Message.objects.filter(ticket__in=tickets, kind=MessageKind.NOTE).values_list("ticket_id", "pk")
+        )
+        for (result, written), ticket in zip(waiting, tickets, strict=True):
+            written.ticket, written.message_id = ticket, notes[ticket.pk]
+            result.ticket_ref = ticket.ref
+
+    def _write_alone(self, result: RowResult, written: _Written) -> None:
+        assert written.alone is not None
+        try:
+            with transaction.atomic():
+                alone = written.alone()
+        except ValidationError as exc:
+            result.outcome, result.reason, result.detail = Outcome.QUARANTINED, REJECTED, "; ".join(exc.messages)[:2000]
+            written.outcome, written.pending = "", None
+            return
+        written.ticket, written.message_id, written.pending = alone.ticket, alone.message_id, None
+        result.ticket_ref = alone.ticket.ref if alone.ticket is not None else ""
+
     def _row(self, item: Interpreted, fingerprint: str) -> tuple[RowResult, _Written | None]:
         source = item.source
         result = RowResult(source.file, source.sheet, source.line, Outcome.QUARANTINED,
                            customer=item.customer_name, subject=item.subject, occurred_at=item.occurred_at)  # fmt: skip
         try:
             customer = self._check(item)
-            with transaction.atomic():  # a refused row leaves nothing behind
-                written = self._write(item, fingerprint, customer)
+            written = self._pending(item, fingerprint, customer)  # written later, with the batch
+            if written is None:
+                with transaction.atomic():  # a refused row leaves nothing behind
+                    written = self._write(item, fingerprint, customer)
         except _Quarantine as stop:
             result.reason, result.detail = stop.reason, stop.detail[:2000]
             return result, None
@@ -304,6 +357,24 @@ class Loader:
             if target is not None:
                 return self._continuation(item, target, note_lines)
         return self._ticket(item, fingerprint, customer, owner, note_lines)
+
+    def _pending(self, item: Interpreted, fingerprint: str, customer: Customer | None) -> _Written | None:
+        """A new ticket with no vendor case, no check-in, no continuation: written with its batch."""
+        if not self.batched or (item.is_checkin and customer is not None) or item.continues:
+            return None
+        if any(fact.kind == "case_number" and case_actions.normalise_case_number(fact.value) for fact in item.facts):
+            return None
+        owner, lines = self._owners(item)
+        assert item.occurred_at is not None
+        status, at, resolution = self._final_status(item)
+        pending = ticket_actions.ImportedTicket(
+            subject=(item.subject or item.description).strip().splitlines()[0], opened_at=item.occurred_at,
+            note=self._note_text(item, lines), description=item.description or item.subject, customer=customer,
+            category=self.categories.get(item.category_code) if item.category_code else None, owner=owner,
+            status=status, status_at=at, resolution=resolution, source_kind=SOURCE_KIND, source_ref=fingerprint,
+        )  # fmt: skip
+        return _Written(Outcome.TICKET, pending=pending,
+                        alone=lambda: self._ticket(item, fingerprint, customer, owner, lines))  # fmt: skip
 
     def _owners(self, item: Interpreted) -> tuple[Any, list[str]]:
         """The first owner (None when no agent matches) and the note lines about the others."""
@@ -368,10 +439,11 @@ class Loader:
         assert item.occurred_at is not None
         self._set_clock(item.occurred_at)
         subject = (item.subject or item.description).strip().splitlines()[0]
+        category = self.categories.get(item.category_code) if item.category_code else None
         ticket = ticket_actions.open_ticket(
             subject=subject, channel=Channel.IMPORT, actor=self.actor, description=item.description or item.subject,
-            customer=customer, category=self.categories.get(item.category_code) if item.category_code else None,
-            owner=owner, imported_at=item.occurred_at, source_kind=SOURCE_KIND, source_ref=fingerprint,
+            customer=customer, category=category, owner=owner, imported_at=item.occurred_at, source_kind=SOURCE_KIND,
+            source_ref=fingerprint,
         )
         message = ticket_actions.add_note(ticket=ticket, body=self._note_text(item, lines), actor=self.actor)
         written = _Written(Outcome.TICKET, ticket=ticket, message_id=message.pk)
@@ -402,6 +474,20 @@ class Loader:
                                       owner=owner, opened_at=item.occurred_at, tickets=[ticket])  # fmt: skip
         return case, True
 
+    def _final_status(self, item: Interpreted) -> tuple[str, dt.datetime | None, ticket_actions.Resolution | None]:
+        """For a new ticket written with its batch: what ``_status`` would set, when, and the resolution."""
+        assert item.occurred_at is not None
+        status = item.status
+        if status not in Status.values or status == Status.NEW:
+            return "", None, None
+        at = item.occurred_at
+        if status in (Status.RESOLVED, Status.CLOSED) and item.resolved_at is not None and item.resolved_at > at:
+            at = item.resolved_at
+        resolution = None
+        if status == Status.RESOLVED and item.notes.strip():
+            resolution = ticket_actions.Resolution.of(summary=item.notes)
+        return status, at, resolution
+
     def _status(self, item: Interpreted, ticket: Ticket, *, cases: Iterable[VendorCase] = ()) -> None:
         """The row's status, at its time: resolved/closed at the resolution time (never before the row)."""
         assert item.occurred_at is not None
@@ -426,14 +512,14 @@ class Loader:
 
 def load(items: Iterable[Interpreted], *, run: ImportRun, actor: Any = None, create_customers: bool = True,
          dry_run: bool = False, batch_size: int = BATCH_SIZE,
-         progress: Callable[[Summary], None] | None = None) -> Summary:  # fmt: skip
+         progress: Callable[[Summary], None] | None = None, batched: bool = True) -> Summary:  # fmt: skip
     """Write ``items`` (or, ``dry_run``, do everything and roll it back); updates ``run``'s state and counts.
 
     ``run`` must exist (committed) before: its rows point at it. An exception marks the run failed
     and propagates; the batches committed before it stay (the next run skips them as duplicates).
     """
     real_now = clock.now
-    loader = Loader(run=run, actor=actor, create_customers=create_customers, real_now=real_now)
+    loader = Loader(run=run, actor=actor, create_customers=create_customers, real_now=real_now, batched=batched)
     ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, dry_run=dry_run)
     try:
         if dry_run:

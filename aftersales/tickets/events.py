@@ -17,7 +17,22 @@ def _event(
     reason: str = "",
     at: Any = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = build(ticket, kind, actor, before, after, reason, at)
+    event.save(force_insert=True)
+    return event
+
+
+def build(
+    ticket: Ticket,
+    kind: str,
+    actor: Any,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    reason: str = "",
+    at: Any = None,
+) -> TicketEvent:
+    """The event, unsaved: for ``tickets.actions.import_tickets``, which writes a batch's events in one INSERT."""
+    return TicketEvent(
         ticket=ticket,
         kind=kind,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -54,10 +69,32 @@ def resolution_ref(ticket: Ticket) -> dict[str, Any]:
 def status_changed(
     ticket: Ticket, actor: Any, old: str, new: str, reason: str = "", resolution: dict[str, Any] | None = None
 ) -> TicketEvent:
+    event = status_event(ticket, actor, old, new, reason, resolution=resolution)
+    event.save(force_insert=True)
+    return event
+
+
+def status_event(
+    ticket: Ticket,
+    actor: Any,
+    old: str,
+    new: str,
+    reason: str = "",
+    resolution: dict[str, Any] | None = None,
+    at: Any = None,
+) -> TicketEvent:
+    """The status event, unsaved (see :func:`build`)."""
     after: dict[str, Any] = {"status": new}
     if resolution is not None:
         after["resolution"] = resolution
-    return _event(ticket, EventKind.STATUS, actor, {"status": old}, after, reason)
+    return build(ticket, EventKind.STATUS, actor, {"status": old}, after, reason, at)
+
+
+def created_event(ticket: Ticket, actor: Any) -> TicketEvent:
+    """The "created" event, unsaved (see :func:`build`)."""
+    return build(
+        ticket, EventKind.CREATED, actor, {}, {"channel": ticket.channel, "status": ticket.status}, at=ticket.created_at
+    )
 
 
 def owner_changed(ticket: Ticket, actor: Any, old: Any, new: Any, reason: str = "") -> TicketEvent:

@@ -133,6 +133,12 @@ def ticket_opened(ticket: Ticket) -> None:
     index.put_many([ticket_doc(ticket, ())], replace=False)
 
 
+def tickets_imported(docs: list[dict[str, Any]]) -> None:
+    """A batch of imported tickets (``import_tickets``): their docs (``ticket_doc`` plus the
+    ``appended`` note bodies) in one INSERT, the tokens ``ticket_opened`` + ``message_added`` give."""
+    index.put_many(docs, replace=False)
+
+
 def message_added(ticket: Ticket, message: Message, *, status_changed: bool) -> None:
     """A message or note: its body joins the doc; a status it moved the ticket to is stored too.
 

@@ -49,14 +49,18 @@ def _row(
     language: str = "",
     happened_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    appended: Iterable[str] = (),
 ) -> dict[str, Any]:
     title = (title or "")[:500]
+    tokens = index_tokens(f"{title}\n{text or ''}")
+    for more in appended:  # texts added later, as ``append`` adds them (a batch writes the result at once)
+        tokens = merge_tokens(tokens, index_tokens(more))
     return {
         "kind": kind,
         "object_id": int(object_id),
         "ref": (ref or "")[:200],
         "title": title,
-        "tokens": index_tokens(f"{title}\n{text or ''}"),
+        "tokens": tokens,
         "customer_id": customer_id,
         "status": status or "",
         "scope": scope or "",
@@ -155,11 +159,14 @@ def remove(kind: str, object_id: int) -> None:
 def put_many(docs: Iterable[dict[str, Any]], *, replace: bool = True) -> int:
     """Write many documents at once (``put`` kwargs with ``kind`` and ``object_id``), for reindexing.
 
+    A doc may also carry ``appended`` (texts whose tokens join, as :func:`append` would add them)
+    and ``now`` (its ``updated_at``, else the clock's now).
+
     One ``executemany`` per call. ``replace=False`` assumes none of them exists yet (after
     :func:`clear`), which skips the delete. Returns how many were written.
     """
     now = clock.now()
-    rows = [_row(now=now, **doc) for doc in docs]
+    rows = [_row(**{"now": now, **doc}) for doc in docs]
     if not rows:
         return 0
     table = SearchDoc._meta.db_table

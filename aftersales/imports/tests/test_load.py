@@ -99,19 +99,28 @@ def test_rows_that_cannot_be_tickets_are_quarantined_with_their_reason(personas:
     assert ImportedRow.objects.get().reason == reason and not Ticket.objects.exists()
 
 
-def test_a_refused_action_quarantines_the_row_and_leaves_nothing_half_written(personas: Any,
-                                                                            monkeypatch: Any) -> None:  # fmt: skip
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_refused_action_quarantines_the_row_and_leaves_nothing_half_written(personas: Any, monkeypatch: Any,
+                                                                            batched: bool) -> None:  # fmt: skip
     from aftersales.tickets import actions
 
     real = actions.change_status
+    real_batch = actions.import_tickets
 
     def refuse(**kwargs: Any) -> Any:
         if kwargs["ticket"].subject == "refuse me":
             raise actions.TicketActionError("Refused for the test.")
         return real(**kwargs)
 
+    def refuse_batch(items: Any, **kwargs: Any) -> Any:  # the batch is refused: each row is tried alone
+        tickets = real_batch(items, **kwargs)  # written, then rolled back by the refusal
+        if any(ticket.subject == "refuse me" for ticket in tickets):
+            raise actions.TicketActionError("Refused for the test.")
+        return tickets
+
     monkeypatch.setattr(actions, "change_status", refuse)
-    summary = run_load([item(2, "refuse me", status="closed"), item(3, "fine", status="closed")])
+    monkeypatch.setattr(actions, "import_tickets", refuse_batch)
+    summary = run_load([item(2, "refuse me", status="closed"), item(3, "fine", status="closed")], batched=batched)
     assert summary.reasons == {"rejected": 1} and summary.imported == 1
     assert list(Ticket.objects.values_list("subject", flat=True)) == ["fine"]
     assert ImportedRow.objects.get(outcome="quarantined").detail == "Refused for the test."
@@ -137,24 +146,34 @@ def test_a_crashed_run_resumes_without_duplicates(personas: Any) -> None:
     assert Ticket.objects.count() == 7 and ImportedRow.objects.count() == 7
 
 
-def test_a_crash_inside_a_batch_rolls_the_whole_batch_back(personas: Any, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_crash_inside_a_batch_rolls_the_whole_batch_back(personas: Any, monkeypatch: Any, batched: bool) -> None:
     from aftersales.tickets import actions
 
     real = actions.open_ticket
+    real_batch = actions.import_tickets
 
     def crash(**kwargs: Any) -> Any:
         if kwargs["subject"] == "row 5":
             raise ConnectionError("database went away")
         return real(**kwargs)
 
+    def crash_batch(items: Any, **kwargs: Any) -> Any:
+        tickets = real_batch(items, **kwargs)
+        if any(ticket.subject == "row 5" for ticket in tickets):
+            raise ConnectionError("database went away")
+        return tickets
+
     rows = [item(line, f"row {line}") for line in range(2, 8)]
     monkeypatch.setattr(actions, "open_ticket", crash)
+    monkeypatch.setattr(actions, "import_tickets", crash_batch)
     with pytest.raises(ConnectionError):
-        run_load(rows, batch_size=2)
+        run_load(rows, batch_size=2, batched=batched)
     assert sorted(Ticket.objects.values_list("subject", flat=True)) == ["row 2", "row 3"]
     assert ImportedRow.objects.count() == 2
     monkeypatch.setattr(actions, "open_ticket", real)
-    summary = run_load(rows, batch_size=2)
+    monkeypatch.setattr(actions, "import_tickets", real_batch)
+    summary = run_load(rows, batch_size=2, batched=batched)
     assert (summary.duplicates, summary.imported) == (2, 4)
 
 
