@@ -719,12 +719,10 @@ def _keyword_pattern(keyword: str) -> str:
     return re.escape(keyword)
 
 
-# Per code: one alternation to tell quickly whether any keyword is there, then each keyword's own.
-_CATEGORY_PATTERNS: dict[str, tuple[re.Pattern[str], list[tuple[re.Pattern[str], float]]]] = {
-    code: (
-        re.compile("|".join(_keyword_pattern(k) for k, _w in keywords)),
-        [(re.compile(_keyword_pattern(k)), w) for k, w in keywords],
-    )
+# Per code: its keywords, each with a whole-word pattern for Latin keywords ("doc" not in "docker"),
+# None for the others. A substring test comes first (cheap, and needed for the pattern to match).
+_CATEGORY_PATTERNS: dict[str, list[tuple[str, re.Pattern[str] | None, float]]] = {
+    code: [(k, re.compile(_keyword_pattern(k)) if re.search(r"[a-z]", k) else None, w) for k, w in keywords]
     for code, keywords in CATEGORY_KEYWORDS.items()
 }
 
@@ -737,11 +735,9 @@ def infer_category(text: str, notes: str = "") -> tuple[str, float]:
     for weight_factor, body in ((1.0, normalise(text)), (0.5, normalise(notes))):
         if not body:
             continue
-        for code, (any_keyword, keywords) in _CATEGORY_PATTERNS.items():
-            if not any_keyword.search(body):
-                continue
-            for pattern, weight in keywords:
-                if pattern.search(body):
+        for code, keywords in _CATEGORY_PATTERNS.items():
+            for keyword, pattern, weight in keywords:
+                if keyword in body and (pattern is None or pattern.search(body)):
                     scores[code] = scores.get(code, 0.0) + weight * weight_factor
     if not scores:
         return "", 0.0

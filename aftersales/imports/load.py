@@ -16,6 +16,9 @@ Every row ends as exactly one outcome, and the summary adds up:
   ("participants", kept in that note) and an owner name that matched no agent; vendor case numbers
   link the ticket to their ``VendorCase`` (opened if the desk has none); the status last, at the
   resolution time.
+- **Per batch**: a new ticket with no vendor case (most rows) is written with the rest of its batch
+  by ``tickets.actions.import_tickets`` (the same rows as ``open_ticket`` + ``add_note`` +
+  ``change_status``, one INSERT per table); if that is refused, each of them is written alone.
 - **Continuations** (``Interpreted.continues``): an internal note at the original time on the
   ticket that carried that case number earlier in the run (or, in the desk, a ticket linked to
   that vendor case), instead of a new ticket.
@@ -41,7 +44,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aftersales.core import clock
+from aftersales.core import clock, stamps
 from aftersales.core.access import can_write
 from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import log_checkin
@@ -176,7 +179,7 @@ class Loader:
             self._fake = fake
             try:
                 for batch in _batches(items, batch_size):
-                    with transaction.atomic():
+                    with stamps.pinned(), transaction.atomic():  # one unit of work: settings read once
                         self._batch(batch)
                         fake.at = self.real_now()
                         self._save_counts()

@@ -54,11 +54,11 @@ def _snapshot(user: Any) -> dict[str, Any]:
 
     customers = dict(Customer.objects.values_list("pk", "name"))  # provisional ones get new pks each time
     skip = {"id", "number", "ref"}
-    tickets = {
-        row["source_ref"]: {name: customers.get(value) if name == "customer_id" else value
-                            for name, value in row.items() if name not in skip}
-        for row in Ticket.objects.values()
-    }  # fmt: skip
+    tickets: dict[str, dict[str, Any]] = {}
+    for row in Ticket.objects.values():
+        fields = {name: value for name, value in row.items() if name not in skip}
+        fields["customer_id"] = customers.get(row["customer_id"] or 0)
+        tickets[row["source_ref"]] = fields
     messages = {message.pk: message for message in Message.objects.all()}
     notes = sorted(
         (key[m.ticket_id], m.kind, unref(m.body), m.created_at, m.imported, m.channel, m.author_user_id)
@@ -83,7 +83,7 @@ def _snapshot(user: Any) -> dict[str, Any]:
         for entry in AuditEntry.objects.filter(action__startswith="ticket.")
     )  # fmt: skip
     docs = {
-        key[doc.object_id]: (doc.title, doc.tokens, doc.status, customers.get(doc.customer_id), doc.language,
+        key[doc.object_id]: (doc.title, doc.tokens, doc.status, customers.get(doc.customer_id or 0), doc.language,
                              doc.happened_at, doc.updated_at, unref(doc.ref))
         for doc in SearchDoc.objects.filter(kind="ticket")
     }  # fmt: skip
