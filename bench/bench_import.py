@@ -1,7 +1,7 @@
 """How fast old logs import: a generated CSV in the old team's shape through ``import-logs``.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aftersales_benchimport \\
-        .venv/bin/python -m bench.bench_import [--rows 5000] [--customers 200]
+        .venv/bin/python -m bench.bench_import [--rows 5000] [--customers 200] [--no-cases]
 
 Writes a GB18030 CSV like the shared sample (日期, 客户, 问题描述, 处理人, 状态, 解决时间, 备注: mixed date
 forms, owners with aliases, statuses, case numbers, a few junk rows), imports it once (timed, with
@@ -31,7 +31,7 @@ OWNERS = ["小李", "老韩", "杨", "小李 / 杨", ""]
 STATUSES = ["已解决", "处理中", "已关闭", "已完成", "pending", "done"]
 
 
-def write_csv(path: Path, rows: int, customers: int, seed: int = 1) -> None:
+def write_csv(path: Path, rows: int, customers: int, seed: int = 1, cases: bool = True) -> None:
     rng = random.Random(seed)
     names = [f"测试客户{i:04d}" if i % 3 else f"Bench Customer {i:04d}" for i in range(customers)]
     with path.open("w", encoding="gb18030", newline="") as handle:
@@ -47,7 +47,7 @@ def write_csv(path: Path, rows: int, customers: int, seed: int = 1) -> None:
             issue = rng.choice(ISSUES).format(n=i % 100)
             status = rng.choice(STATUSES)
             resolved = f"2025/{month}/{min(day + 1, 28)}" if status in ("已解决", "已关闭", "已完成", "done") else ""
-            note = f"已开 case {4500000 + i % 5000:08d}" if i % 5 == 0 else ""
+            note = f"已开 case {4500000 + i % 5000:08d}" if cases and i % 5 == 0 else ""
             out.writerow([date, rng.choice(names), issue, rng.choice(OWNERS), status, resolved, note])
 
 
@@ -55,6 +55,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--customers", type=int, default=200)
+    parser.add_argument("--no-cases", action="store_true",
+                        help="no vendor case numbers in the notes (rows naming a case are still written one by one)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
     import django
@@ -64,7 +66,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ops-log-bench-2025.csv"
-        write_csv(path, args.rows, args.customers)
+        write_csv(path, args.rows, args.customers, cases=not args.no_cases)
         print(f"{args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB")
         for label in ("first import", "again (duplicates)"):
             out = io.StringIO()
