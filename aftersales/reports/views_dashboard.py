@@ -89,6 +89,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except ScopeError as exc:
         return render(request, "reports/dashboard.html", {**base, "error": str(exc)}, status=400)
     form["period"] = choice
+    if choice and choice not in dict(base["period_choices"]):  # a month, quarter or week from a link
+        base["period_choices"] = [*base["period_choices"], (choice, scope.period.label())]
     return render(request, "reports/dashboard.html", {**base, **context(scope, dimension)})
 
 

@@ -154,6 +154,17 @@ def test_period_choices_and_custom_range(client, personas):
 
 
 @pytest.mark.django_db
+def test_a_period_from_a_link_stays_selected(client, personas):
+    """A month not among the choices (two months back, as the review's links give) is shown selected,
+    not silently replaced by the first choice."""
+    client.force_login(personas.lead)
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/reports/?period=2026-08").content.decode()
+    assert '<option value="2026-08" selected>2026-08</option>' in page
+    assert re.findall(r"<option value=\"([^\"]*)\"[^>]* selected>", page) == ["en", "2026-08"]  # language, period
+
+
+@pytest.mark.django_db
 def test_an_empty_period_shows_empty_states(client, personas):
     client.force_login(personas.lead)
     with time_machine.travel(NOW, tick=False):
