@@ -21,7 +21,7 @@ from aftersales.demo import live
 from aftersales.feedback import churn
 from aftersales.monitoring.ingest import hour_of
 from aftersales.monitoring.models import TrafficRollup
-from aftersales.monitoring.traffic import DAY_SHAPE, TRANSIENT_ERRORS
+from aftersales.monitoring.traffic import DAY_SHAPE
 from aftersales.sms.models import VendorAccount
 
 ACCOUNT_KEY = "SIMSUDA"
@@ -43,33 +43,7 @@ def load(*, now: dt.datetime, users: dict[str, Any] | None = None, customers: di
     while hour < until:
         per_day = stream.per_day if hour >= recent_from else BASELINE_PER_DAY
         volume = per_day * DAY_SHAPE[(hour.hour + stream.offset(now)) % 24] * rng.uniform(0.85, 1.15)
-        for destination in stream.destinations:
-            sent = round(volume * destination.share)
-            if sent == 0:
-                continue
-            delivered = min(sent, round(sent * destination.delivery * rng.uniform(0.98, 1.02)))
-            errors: dict[str, int] = {}
-            for _n in range(sent - delivered):
-                code = str(rng.choice(TRANSIENT_ERRORS))
-                errors[code] = errors.get(code, 0) + 1
-            requested = round(sent * stream.otp_share)
-            rows.append(
-                TrafficRollup(
-                    account=account,
-                    hour=hour,
-                    country=destination.country,
-                    network=destination.network,
-                    submitted=sent,
-                    delivered=delivered,
-                    failed=sent - delivered,
-                    errors=errors,
-                    conversion_requested=requested,
-                    conversion_verified=round(requested * destination.delivery * stream.conversion),
-                    cost=destination.price * sent,
-                    latency_ms_sum=sent * live.MEAN_LATENCY_MS,
-                    latency_count=sent,
-                )
-            )
+        rows += live.hour_rollups(rng, account, stream, hour, volume)
         hour += live.HOUR
     TrafficRollup.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
     at_risk = [

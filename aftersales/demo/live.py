@@ -264,33 +264,43 @@ def history_rollups(
         for n in range(days * 24, 0, -1):
             hour = until - n * HOUR
             volume = stream.per_day * DAY_SHAPE[(hour.hour + utc_offset) % 24] * rng.uniform(0.85, 1.15)
-            for destination in stream.destinations:
-                sent = round(volume * destination.share)
-                if sent == 0:
-                    continue
-                delivered = min(sent, round(sent * destination.delivery * rng.uniform(0.98, 1.02)))
-                errors: dict[str, int] = {}
-                for _n in range(sent - delivered):
-                    code = str(rng.choice(TRANSIENT_ERRORS))
-                    errors[code] = errors.get(code, 0) + 1
-                requested = round(sent * stream.otp_share)
-                rows.append(
-                    TrafficRollup(
-                        account=account,
-                        hour=hour,
-                        country=destination.country,
-                        network=destination.network,
-                        submitted=sent,
-                        delivered=delivered,
-                        failed=sent - delivered,
-                        errors=errors,
-                        conversion_requested=requested,
-                        conversion_verified=round(requested * destination.delivery * stream.conversion),
-                        cost=destination.price * sent,
-                        latency_ms_sum=sent * MEAN_LATENCY_MS,
-                        latency_count=sent,
-                    )
-                )
+            rows += hour_rollups(rng, account, stream, hour, volume)
+    return rows
+
+
+def hour_rollups(
+    rng: random.Random, account: VendorAccount, stream: Stream, hour: dt.datetime, volume: float
+) -> list[TrafficRollup]:
+    """One hour of ``stream``'s traffic (``volume`` messages) as rollups per destination, with the
+    stream's delivery, transient errors, conversion and prices (the demo's churn history uses it too)."""
+    rows: list[TrafficRollup] = []
+    for destination in stream.destinations:
+        sent = round(volume * destination.share)
+        if sent == 0:
+            continue
+        delivered = min(sent, round(sent * destination.delivery * rng.uniform(0.98, 1.02)))
+        errors: dict[str, int] = {}
+        for _n in range(sent - delivered):
+            code = str(rng.choice(TRANSIENT_ERRORS))
+            errors[code] = errors.get(code, 0) + 1
+        requested = round(sent * stream.otp_share)
+        rows.append(
+            TrafficRollup(
+                account=account,
+                hour=hour,
+                country=destination.country,
+                network=destination.network,
+                submitted=sent,
+                delivered=delivered,
+                failed=sent - delivered,
+                errors=errors,
+                conversion_requested=requested,
+                conversion_verified=round(requested * destination.delivery * stream.conversion),
+                cost=destination.price * sent,
+                latency_ms_sum=sent * MEAN_LATENCY_MS,
+                latency_count=sent,
+            )
+        )
     return rows
 
 
