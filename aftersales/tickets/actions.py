@@ -28,7 +28,7 @@ from aftersales.audit.log import build as audit_build
 from aftersales.audit.log import record as audit
 from aftersales.audit.models import AuditEntry
 from aftersales.core import clock, stamps
-from aftersales.core.access import can_write
+from aftersales.core.access import can_write, require_lead
 from aftersales.core.models import next_values
 from aftersales.customers.models import Contact, Customer
 from aftersales.notify.api import notify
@@ -886,3 +886,23 @@ def link_tickets(*, ticket: Ticket, other: Ticket, actor: Any) -> TicketLink:
         audit(actor=actor, action="ticket.link", obj=ticket, after={"other": other.ref})
         _after_commit(ticket, "linked")
     return link
+
+
+# --- Root causes (the list a resolution is filed under) -------------------------------------
+def save_root_cause(*, cause: RootCause, actor: Any) -> RootCause:
+    """Create or change a root cause (validated by the caller's form), audited with before/after.
+
+    A cause is never deleted: resolved tickets keep pointing at it; ``is_active=False`` retires it."""
+    require_lead(actor)
+
+    def snapshot(c: RootCause) -> dict[str, Any]:
+        return {"code": c.code, "name_en": c.name_en, "name_zh": c.name_zh, "order": c.order, "is_active": c.is_active}
+
+    with transaction.atomic():
+        stored = RootCause.objects.select_for_update().filter(pk=cause.pk).first() if cause.pk else None
+        before = snapshot(stored) if stored is not None else None
+        cause.save()
+        audit(actor=actor, action="root_cause.update" if before else "root_cause.create", obj=cause,
+              before=before, after=snapshot(cause))
+    return cause
+

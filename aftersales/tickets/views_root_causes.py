@@ -7,15 +7,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aftersales.audit.log import record as audit
 from aftersales.core.access import is_lead, require_lead, require_staff
+from aftersales.tickets import actions
 from aftersales.tickets.models import RootCause
 
 
@@ -24,11 +23,6 @@ class RootCauseForm(forms.ModelForm):
         model = RootCause
         fields = ["code", "name_en", "name_zh", "order", "is_active"]
         help_texts = {"code": gettext_lazy("Letters, digits and hyphens; it names the cause in exports and the API.")}
-
-
-def _snapshot(cause: RootCause) -> dict[str, object]:
-    return {"code": cause.code, "name_en": cause.name_en, "name_zh": cause.name_zh, "order": cause.order,
-            "is_active": cause.is_active}
 
 
 @login_required
@@ -40,9 +34,7 @@ def root_causes(request: HttpRequest) -> HttpResponse:
         require_lead(request.user)
         form = RootCauseForm(request.POST, prefix="new")
         if form.is_valid():
-            with transaction.atomic():
-                cause = form.save()
-                audit(actor=request.user, action="root_cause.create", obj=cause, after=_snapshot(cause))
+            cause = actions.save_root_cause(cause=form.save(commit=False), actor=request.user)
             messages.success(request, _("Root cause “%(name)s” added.") % {"name": cause.name})
             return redirect("tickets:root_causes")
     return render(request, "tickets/root_causes.html", {
@@ -59,15 +51,12 @@ def root_causes(request: HttpRequest) -> HttpResponse:
 def edit_root_cause(request: HttpRequest, pk: int) -> HttpResponse:
     require_lead(request.user)
     cause = get_object_or_404(RootCause, pk=pk)
-    before = _snapshot(cause)
     form = RootCauseForm(request.POST, instance=cause, prefix="edit")
     if not form.is_valid():
         problems = (f"{field}: {' '.join(str(e) for e in errs)}" for field, errs in form.errors.items())
         messages.error(request, "; ".join(problems))
         return redirect("tickets:root_causes")
-    with transaction.atomic():
-        cause = form.save()
-        audit(actor=request.user, action="root_cause.update", obj=cause, before=before, after=_snapshot(cause))
+    cause = actions.save_root_cause(cause=form.save(commit=False), actor=request.user)
     messages.success(request, _("Root cause “%(name)s” saved.") % {"name": cause.name})
     return redirect("tickets:root_causes")
 
