@@ -14,13 +14,8 @@ from dataclasses import dataclass, field
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from aftersales.monitoring.charts import Tick
 from aftersales.reports.figures import Figure, FlowPoint
-
-
-@dataclass(frozen=True)
-class Tick:
-    at: float  # pixel position along the axis
-    label: str
 
 
 @dataclass(frozen=True)

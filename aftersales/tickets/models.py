@@ -15,51 +15,45 @@ from aftersales.customers.models import Contact, Customer
 from aftersales.people.models import Team
 
 
-class Category(models.Model):
+class NamedChoice(models.Model):
+    """An editable, ordered list entry with a stable code and a name in each language."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class Category(NamedChoice):
     """A two-level taxonomy: groups (parent empty) and the categories under them."""
 
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("group")
     )
-    code = models.SlugField(_("code"), max_length=50, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
 
-    class Meta:
-        ordering = ["order", "code"]
+    class Meta(NamedChoice.Meta):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
 
-    def __str__(self) -> str:
-        return self.name
 
-    @property
-    def name(self) -> str:
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
-
-
-class RootCause(models.Model):
+class RootCause(NamedChoice):
     """Why a ticket happened, chosen when resolving it (issue 8). An editable list; ``code`` is stable."""
 
-    code = models.SlugField(_("code"), max_length=50, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=100)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["order", "code"]
+    class Meta(NamedChoice.Meta):
         verbose_name = _("root cause")
         verbose_name_plural = _("root causes")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
 
 
 class Tag(models.Model):
