@@ -43,6 +43,12 @@ def is_lead(user: Any) -> bool:
     return bool(roles_of(user) & set(LEAD_ROLES))
 
 
+def oversees_desk(user: Any) -> bool:
+    """Leads and admins (who run the desk) and viewers (who watch it): team-wide figures such as the
+    workload and the reports. Agents see their own work, not each other's numbers."""
+    return is_lead(user) or "viewer" in roles_of(user)
+
+
 def require_staff(user: Any) -> None:
     if not is_staff_member(user):
         raise PermissionDenied

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from aftersales.core.access import is_lead, roles_of
+from aftersales.core.access import oversees_desk
 
 
 def can_see_reports(user: Any) -> bool:
-    return is_lead(user) or "viewer" in roles_of(user)
+    return oversees_desk(user)
 
 
 def require_reports(user: Any) -> None:

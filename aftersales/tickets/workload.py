@@ -22,7 +22,7 @@ from django.db.models import Aggregate, Count, FloatField, Q
 from django.utils.translation import gettext as _
 
 from aftersales.core import clock
-from aftersales.core.access import is_lead, roles_of
+from aftersales.core.access import oversees_desk
 from aftersales.customers.forms import agent_label, agents_queryset
 from aftersales.sla.models import Calendar
 from aftersales.tickets.models import OPEN_STATUSES, Ticket
@@ -33,7 +33,7 @@ WINDOWS = (7, 30)  # days
 
 def can_see_workload(user: Any) -> bool:
     """Leads and admins (who balance the load) and viewers (who watch it); not agents."""
-    return is_lead(user) or "viewer" in roles_of(user)
+    return oversees_desk(user)
 
 
 def open_counts(user_ids: list[int]) -> dict[int, int]:
