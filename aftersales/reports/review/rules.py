@@ -1,7 +1,7 @@
 """The review's recommendations, each derived by an explicit rule from the facts (section 7).
 
-A rule is a small named object: an ``id``, the ``Metrics`` fields it ``reads``, a ``check``
-that returns the evidence (the numbers that made it fire) or None, and the recommendation. The
+A rule is a small named object: an ``id``, the ``Metrics`` fields it ``reads``, a ``fires``
+condition, the numbers it read (``describe``: the evidence when it fires) and the recommendation. The
 review shows every rule, fired or not, with the numbers it read. Thresholds are the constants
 below (documented in docs/reports.md).
 """
@@ -36,15 +36,13 @@ PROACTIVE_MIN_CREATED = 20
 class Rule:
     id: str
     reads: tuple[str, ...]
-    check: Callable[[Metrics], str | None]  # the evidence when it fires, else None
+    fires: Callable[[Metrics], bool]
     recommendation: Callable[[Metrics], str]
-    describe: Callable[[Metrics], str]  # what it read, for a rule that did not fire
+    describe: Callable[[Metrics], str]  # the numbers it read: the evidence when it fires
 
     def evaluate(self, metrics: Metrics) -> Outcome:
-        evidence = self.check(metrics)
-        if evidence is not None:
-            return Outcome(self, True, evidence, self.recommendation(metrics))
-        return Outcome(self, False, self.describe(metrics), "")
+        fired = self.fires(metrics)
+        return Outcome(self, fired, self.describe(metrics), self.recommendation(metrics) if fired else "")
 
 
 @dataclass(frozen=True)
@@ -69,11 +67,9 @@ def _first_response_rise(m: Metrics) -> float | None:
     return 100.0 * (a - b) / b
 
 
-def _staffing_check(m: Metrics) -> str | None:
+def _staffing_fires(m: Metrics) -> bool:
     rise = _first_response_rise(m)
-    if rise is None or rise <= FIRST_RESPONSE_RISE_PERCENT:
-        return None
-    return _staffing_describe(m)
+    return rise is not None and rise > FIRST_RESPONSE_RISE_PERCENT
 
 
 def _staffing_describe(m: Metrics) -> str:
@@ -84,10 +80,8 @@ def _staffing_describe(m: Metrics) -> str:
 
 
 # 2. Breaches concentrated in one category ---------------------------------------------------
-def _breaches_check(m: Metrics) -> str | None:
-    if m.breaches < BREACH_CONCENTRATION_MIN or (m.top_breach_share or 0) < BREACH_CONCENTRATION_PERCENT:
-        return None
-    return _breaches_describe(m)
+def _breaches_fires(m: Metrics) -> bool:
+    return m.breaches >= BREACH_CONCENTRATION_MIN and (m.top_breach_share or 0) >= BREACH_CONCENTRATION_PERCENT
 
 
 def _breaches_describe(m: Metrics) -> str:
@@ -100,8 +94,8 @@ def _breaches_describe(m: Metrics) -> str:
 
 
 # 3. Documentation gaps ---------------------------------------------------------------------
-def _docs_check(m: Metrics) -> str | None:
-    return _docs_describe(m) if m.documentation_gaps >= DOCUMENTATION_GAPS_MIN else None
+def _docs_fires(m: Metrics) -> bool:
+    return m.documentation_gaps >= DOCUMENTATION_GAPS_MIN
 
 
 def _docs_describe(m: Metrics) -> str:
@@ -111,10 +105,8 @@ def _docs_describe(m: Metrics) -> str:
 
 
 # 4. Waiting on the vendor ------------------------------------------------------------------
-def _vendor_check(m: Metrics) -> str | None:
-    if m.vendor_wait_share is None or m.vendor_wait_share < VENDOR_WAIT_PERCENT:
-        return None
-    return _vendor_describe(m)
+def _vendor_fires(m: Metrics) -> bool:
+    return m.vendor_wait_share is not None and m.vendor_wait_share >= VENDOR_WAIT_PERCENT
 
 
 def _vendor_describe(m: Metrics) -> str:
@@ -125,10 +117,8 @@ def _vendor_describe(m: Metrics) -> str:
 
 
 # 5. Reopenings -------------------------------------------------------------------------------
-def _reopen_check(m: Metrics) -> str | None:
-    if m.resolved < REOPEN_MIN_RESOLVED or (m.reopen_rate or 0) < REOPEN_RATE_PERCENT:
-        return None
-    return _reopen_describe(m)
+def _reopen_fires(m: Metrics) -> bool:
+    return m.resolved >= REOPEN_MIN_RESOLVED and (m.reopen_rate or 0) >= REOPEN_RATE_PERCENT
 
 
 def _reopen_describe(m: Metrics) -> str:
@@ -140,10 +130,10 @@ def _reopen_describe(m: Metrics) -> str:
 
 
 # 6. Satisfaction -----------------------------------------------------------------------------
-def _csat_check(m: Metrics) -> str | None:
+def _csat_fires(m: Metrics) -> bool:
     low_average = m.csat_responses >= CSAT_MIN_RESPONSES and m.csat_average is not None and \
         m.csat_average < CSAT_AVERAGE_BELOW
-    return _csat_describe(m) if low_average or m.csat_low >= CSAT_LOW_MIN else None
+    return low_average or m.csat_low >= CSAT_LOW_MIN
 
 
 def _csat_describe(m: Metrics) -> str:
@@ -155,8 +145,8 @@ def _csat_describe(m: Metrics) -> str:
 
 
 # 7. Overdue check-ins -----------------------------------------------------------------------
-def _checkins_check(m: Metrics) -> str | None:
-    return _checkins_describe(m) if m.checkins_overdue >= CHECKINS_OVERDUE_MIN else None
+def _checkins_fires(m: Metrics) -> bool:
+    return m.checkins_overdue >= CHECKINS_OVERDUE_MIN
 
 
 def _checkins_describe(m: Metrics) -> str:
@@ -166,8 +156,8 @@ def _checkins_describe(m: Metrics) -> str:
 
 
 # 8. Churn risk -------------------------------------------------------------------------------
-def _churn_check(m: Metrics) -> str | None:
-    return _churn_describe(m) if m.churn_high else None
+def _churn_fires(m: Metrics) -> bool:
+    return bool(m.churn_high)
 
 
 def _churn_describe(m: Metrics) -> str:
@@ -177,10 +167,8 @@ def _churn_describe(m: Metrics) -> str:
 
 
 # 9. Little early warning ---------------------------------------------------------------------
-def _proactive_check(m: Metrics) -> str | None:
-    if m.created < PROACTIVE_MIN_CREATED or (m.proactive_share or 0) >= PROACTIVE_SHARE_BELOW:
-        return None
-    return _proactive_describe(m)
+def _proactive_fires(m: Metrics) -> bool:
+    return m.created >= PROACTIVE_MIN_CREATED and (m.proactive_share or 0) < PROACTIVE_SHARE_BELOW
 
 
 def _proactive_describe(m: Metrics) -> str:
@@ -192,28 +180,28 @@ def _proactive_describe(m: Metrics) -> str:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("first_response_slower", ("first_response_median", "first_response_median_before"), _staffing_check,
+    Rule("first_response_slower", ("first_response_median", "first_response_median_before"), _staffing_fires,
          lambda m: _("Review staffing and routing: the first response got slower."), _staffing_describe),
-    Rule("breaches_in_one_category", ("breaches", "top_breach_category", "top_breach_count"), _breaches_check,
+    Rule("breaches_in_one_category", ("breaches", "top_breach_category", "top_breach_count"), _breaches_fires,
          lambda m: _("Write or refresh the knowledge article for “%(category)s” and check its SLA targets.")
          % {"category": m.top_breach_category}, _breaches_describe),
-    Rule("documentation_gaps", ("documentation_gaps",), _docs_check,
+    Rule("documentation_gaps", ("documentation_gaps",), _docs_fires,
          lambda m: _("Plan knowledge work: write the missing documents behind these tickets."), _docs_describe),
-    Rule("waiting_on_vendor", ("vendor_wait_category", "vendor_wait_share"), _vendor_check,
+    Rule("waiting_on_vendor", ("vendor_wait_category", "vendor_wait_share"), _vendor_fires,
          lambda m: _("Escalate with the vendor about “%(category)s”: agree response times for its cases.")
          % {"category": m.vendor_wait_category}, _vendor_describe),
-    Rule("reopen_rate", ("resolved", "reopened"), _reopen_check,
+    Rule("reopen_rate", ("resolved", "reopened"), _reopen_fires,
          lambda m: _("Check how tickets are resolved: confirm the fix with the customer before closing."),
          _reopen_describe),
-    Rule("satisfaction_low", ("csat_average", "csat_responses", "csat_low"), _csat_check,
+    Rule("satisfaction_low", ("csat_average", "csat_responses", "csat_low"), _csat_fires,
          lambda m: _("Call back the customers who rated low and look for what the ratings have in common."),
          _csat_describe),
-    Rule("checkins_overdue", ("checkins_overdue",), _checkins_check,
+    Rule("checkins_overdue", ("checkins_overdue",), _checkins_fires,
          lambda m: _("Schedule the overdue check-ins: regular contact keeps the relationship."), _checkins_describe),
-    Rule("churn_risk", ("churn_high",), _churn_check,
+    Rule("churn_risk", ("churn_high",), _churn_fires,
          lambda m: _("Make a plan for each customer at high risk: a call from the account manager this week."),
          _churn_describe),
-    Rule("early_warning_low", ("created", "proactive"), _proactive_check,
+    Rule("early_warning_low", ("created", "proactive"), _proactive_fires,
          lambda m: _("Extend monitoring: most problems still reach us from the customer first."),
          _proactive_describe),
 )
