@@ -35,8 +35,12 @@ def story_tickets():
     """The demo's ticket stories (``--tickets``); the balance check adds its proactive tickets on top,
     and a low satisfaction rating its follow-up for the lead."""
     from aftersales.feedback.csat import FOLLOWUP_SOURCE
+    from aftersales.monitoring.alerts import SOURCE_KIND as ALERT_SOURCE
+    from aftersales.sms.incidents import SOURCE_KIND as BALANCE_SOURCE
 
-    return Ticket.objects.exclude(channel="monitoring").exclude(source_kind=FOLLOWUP_SOURCE)
+    # A story may itself be an alert the desk raised (channel "monitoring"), so the proactive tickets of
+    # the checks are told apart by their source, not by the channel.
+    return Ticket.objects.exclude(source_kind__in=(BALANCE_SOURCE, ALERT_SOURCE, FOLLOWUP_SOURCE))
 
 
 def subjects_by_ref() -> list[tuple[str, str]]:
