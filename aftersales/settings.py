@@ -120,6 +120,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background tasks -------------------------------------------------------
 TASKS = {"default": {"BACKEND": env_str("TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A task RUNNING longer than this is taken to have lost its worker: `core.sweep_leases` marks it failed.
+TASK_STUCK_MINUTES = env_int("TASK_STUCK_MINUTES", 60)
 
 # --- Auth and security ------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -208,7 +208,18 @@ def prune_task_results() -> int:
     return deleted
 
 
+@task()
+def sweep_leases() -> dict[str, Any]:
+    """Every minute: requeue work whose lease expired, fail tasks whose worker died (``core.leases``)."""
+    from dataclasses import asdict
+
+    from aftersales.core import leases
+
+    return asdict(leases.sweep())
+
+
 register_job(HEARTBEAT_JOB, every=dt.timedelta(minutes=1), task=heartbeat, pass_run_id=True)
+register_job("core.sweep_leases", every=dt.timedelta(minutes=1), task=sweep_leases)
 register_job("core.prune_scheduled_runs", every=dt.timedelta(hours=1), task=prune_scheduled_runs)
 register_job(
     "core.prune_task_results", every=dt.timedelta(days=1), offset=dt.timedelta(hours=19), task=prune_task_results

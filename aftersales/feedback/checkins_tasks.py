@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from django_tasks import task
 
+from aftersales.core.leases import register_lease
 from aftersales.core.scheduler import register_job
 
 
@@ -40,3 +41,12 @@ register_job(
     "feedback.checkin_reminders", every=dt.timedelta(days=1), offset=dt.timedelta(hours=1), task=checkin_reminders
 )
 register_job("feedback.survey_send", every=dt.timedelta(minutes=1), task=send_survey_invitations_due)
+
+
+def _requeue_survey_invitations(*, now: dt.datetime) -> int:
+    from aftersales.feedback import surveys_delivery
+
+    return surveys_delivery.OUTBOX.requeue_stale(now=now)
+
+
+register_lease("feedback.survey_invitations", requeue=_requeue_survey_invitations, wake=send_survey_invitations_due)

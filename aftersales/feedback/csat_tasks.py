@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from django_tasks import task
 
+from aftersales.core.leases import register_lease
 from aftersales.core.scheduler import register_job
 from aftersales.feedback import csat_mail
 
@@ -26,3 +27,4 @@ def send_csat_due() -> dict[str, int]:
 
 
 register_job("feedback.csat_send", every=dt.timedelta(minutes=1), task=send_csat_due)
+register_lease("feedback.csat_emails", requeue=csat_mail.OUTBOX.requeue_stale, wake=send_csat_due)

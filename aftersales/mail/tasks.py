@@ -8,6 +8,7 @@ from typing import Any
 
 from django_tasks import task
 
+from aftersales.core.leases import register_lease
 from aftersales.core.scheduler import register_job
 from aftersales.mail import outbound, poller
 
@@ -32,3 +33,4 @@ def send_due() -> dict[str, int]:
 
 register_job("mail.poll", every=dt.timedelta(minutes=1), task=poll_mailboxes)
 register_job("mail.send", every=dt.timedelta(minutes=1), task=send_due)
+register_lease("mail.outbound", requeue=outbound.requeue_stale, wake=send_due)

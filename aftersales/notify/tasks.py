@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from django_tasks import task
 
+from aftersales.core.leases import register_lease
 from aftersales.core.scheduler import register_job
 from aftersales.notify import delivery
 
@@ -24,3 +25,4 @@ def deliver_due() -> dict[str, int]:
 
 
 register_job("notify.deliver", every=dt.timedelta(minutes=1), task=deliver_due)
+register_lease("notify.deliveries", requeue=delivery.requeue_stale, wake=deliver_due)

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from django_tasks import task
 
+from aftersales.core.leases import register_lease
 from aftersales.core.scheduler import register_job
 
 
@@ -22,3 +23,13 @@ register_job(
     "reports.send_scheduled_reviews", every=dt.timedelta(hours=1), offset=dt.timedelta(minutes=20),
     task=send_scheduled_reviews,
 )
+
+
+def _requeue_review_deliveries(*, now: dt.datetime) -> int:
+    from aftersales.reports.review import schedules
+
+    return schedules.OUTBOX.requeue_stale(now=now)
+
+
+# The review emails' wake-up is the hourly job itself: it sends what the sweep put back (30-minute lease).
+register_lease("reports.review_deliveries", requeue=_requeue_review_deliveries, wake=send_scheduled_reviews)
