@@ -104,7 +104,12 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 # An empty DATABASE_URL (as `make test-sqlite` passes) means the default too.
 DATABASE_URL = env_str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'aftersales.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+# Persistent connections are checked before reuse, so a database restart costs one failed request at most.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True
+    )
+}
 # The reports' covering indexes (tickets 0007) carry INCLUDE columns for PostgreSQL's index-only scans;
 # SQLite ignores those columns, which is fine for the embedded default.
 SILENCED_SYSTEM_CHECKS = ["models.W040"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []

@@ -23,3 +23,6 @@ urlpatterns = [
     path("imports/", include("aftersales.imports.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The database unreachable → 503 with Retry-After (aftersales.core.errors); anything else → Django's 500.
+handler500 = "aftersales.core.errors.server_error"
