@@ -66,6 +66,20 @@ def personas(db: Any) -> Personas:
     )
 
 
+# --- PostgreSQL-only tests: run in the PostgreSQL suite, deselected (not skipped) on SQLite ---
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Tests marked ``postgres`` (several processes on one real server) run when DATABASE_URL is
+    PostgreSQL — `make test-postgres`, which CI requires — and are deselected in the SQLite run."""
+    import os
+
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
 # --- CI: no test may be skipped ------------------------------------------------------------
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     """With AFTERSALES_NO_SKIPS=1 (set by `.ci/run` through make), a skipped test fails the run."""
