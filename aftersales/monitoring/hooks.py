@@ -16,6 +16,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from aftersales.core.errors import RETRY_AFTER_SECONDS
 from aftersales.monitoring import feeds, receiving
 from aftersales.monitoring.models import EventSource
 
@@ -37,7 +38,9 @@ def _guarded(view: Callable[[HttpRequest], receiving.Answer | HttpResponse]) -> 
             return _json(413, {"error": "too_large", "detail": "The body is larger than the server accepts."})
         except DatabaseError:
             logger.exception("monitoring: could not store a %s request", request.path)
-            return _json(503, {"error": "unavailable", "detail": "Could not store the event; send it again."})
+            response = _json(503, {"error": "unavailable", "detail": "Could not store the event; send it again."})
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         if isinstance(answer, HttpResponse):
             return answer
         return _json(answer.status, answer.body)

@@ -49,6 +49,7 @@ from aftersales.tickets.models import (
     Ticket,
     TicketEvent,
     TicketLink,
+    attachment_path,
 )
 
 logger = logging.getLogger(__name__)
@@ -197,13 +198,32 @@ def _validate_attachments(files: Sequence[Any]) -> None:
 
 
 def _store_attachments(message: Message, files: Sequence[Any]) -> None:
+    """Write each file, then its row. If the storage fails (disk full, gone read-only) no file of the
+    message is left behind, the partial one included, and the action is refused with a clear
+    message: the caller's transaction rolls back the message, so no row points at a missing file."""
+    stored: list[str] = []
+    storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]
     for upload in files:
         name = PurePath(upload.name or "attachment").name[:200] or "attachment"
         content_type = getattr(upload, "content_type", None) or mimetypes.guess_type(name)[0]
         attachment = Attachment(
             message=message, filename=name, content_type=content_type or "application/octet-stream", size=upload.size
         )
-        attachment.file.save(name, File(upload), save=False)
+        target = storage.get_available_name(attachment_path(attachment, name), max_length=400)
+        try:
+            attachment.file.name = storage.save(target, File(upload), max_length=400)
+        except OSError as exc:
+            logger.error("attachments: could not store %s for %s: %s", target, message.ticket.ref, exc)
+            for written in [*stored, target]:
+                try:
+                    storage.delete(written)
+                except OSError:
+                    logger.exception("attachments: could not remove %s after a failed write", written)
+            raise TicketActionError(
+                _("The attachments could not be stored: the server's file storage is full or unavailable. "
+                  "Nothing was saved; please try again later or tell your administrator.")
+            ) from exc
+        stored.append(attachment.file.name)
         attachment.save()
 
 

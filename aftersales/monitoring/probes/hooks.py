@@ -12,6 +12,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from aftersales.core.errors import RETRY_AFTER_SECONDS
 from aftersales.monitoring.probes.runner import record_ping
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,10 @@ def heartbeat(request: HttpRequest, token: str) -> JsonResponse:
         probe = record_ping(token)
     except DatabaseError:
         logger.exception("monitoring: could not store a heartbeat ping")
-        return JsonResponse({"error": "unavailable", "detail": "Could not store the ping; send it again."}, status=503)
+        detail = "Could not store the ping; send it again."
+        response = JsonResponse({"error": "unavailable", "detail": detail}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if probe is None:
         return JsonResponse({"error": "not_found", "detail": "No heartbeat probe has this URL."}, status=404)
     if not probe.enabled:

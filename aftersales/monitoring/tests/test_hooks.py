@@ -122,6 +122,7 @@ def test_database_down_answers_503_so_the_vendor_retries(client: Any, account: V
         response = client.get("/hooks/vonage/dlr", receipt())
 
     assert response.status_code == 503
+    assert response["Retry-After"] == "5"
     assert response.json()["error"] == "unavailable"
     assert not MessageRecord.objects.exists() and not TrafficRollup.objects.exists()
 
