@@ -10,8 +10,10 @@ Sets everything up from nothing (a fresh machine needs only PostgreSQL and ``mak
 1. its own database (dropped first), ``aftersales migrate``, ``bench.generate --tickets N`` (customers,
    agents, tickets and their history), a fictional Vonage account for the receipts, and ``--agents``
    agents signed in beforehand (their session keys go to locust; sign-in is not what is measured);
-2. ``aftersales web --workers 2``, 2 × ``aftersales worker``, 1 × ``aftersales scheduler`` (the periodic
-   jobs run as in production), with ``DB_CONN_MAX_AGE=60``; mail goes to a file backend;
+2. ``aftersales web --workers 2 --threads 4``, 2 × ``aftersales worker``, 1 × ``aftersales scheduler`` (the
+   periodic jobs run as in production), with ``DB_CONN_MAX_AGE=60`` and ``MONITORING_PROCESS_INLINE=false``
+   (the documented setting for receipt volume: the webhook stores, the every-minute drain records;
+   ``--inline`` to record before answering); mail goes to a file backend;
 3. ``locust`` headless (``bench/load/locustfile.py``): ``--agents`` Agent users (queue, ticket, reply,
    status, search; 2–6 s think time) and 20 DlrSender users at ``--dlr-rate`` / 20 receipts/s each;
 4. every 5 s: the task queue's depth and the age of its oldest ready task, and the telemetry raw
@@ -125,17 +127,19 @@ def queue_age_grows(series: list[dict[str, float]]) -> bool:
 
 
 def run(*, server_url: str, database: str, minutes: float, agents: int, dlr_rate: float, tickets: int,
-        keep: bool) -> tuple[dict[str, Any], dict[str, bool]]:
+        keep: bool, threads: int = 4, inline: bool = False) -> tuple[dict[str, Any], dict[str, bool]]:
     url = procs.recreate_database(server_url, database)
     work = Path(tempfile.mkdtemp(prefix="aftersales-load-"))
     processes: list[Any] = []
     try:
         extra = prepare(url, tickets=tickets, agents=agents, work=work)
         env = procs.environment(url, DB_CONN_MAX_AGE="60", EMAIL_FILE_PATH=str(work / "mail"),
-                                EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend")
+                                EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+                                MONITORING_PROCESS_INLINE="true" if inline else "false")
         log = open(work / "processes.log", "wb")  # noqa: SIM115 - closed when the processes stop
         port = procs.free_port()
-        web = procs.aftersales(["web", "--bind", f"127.0.0.1:{port}", "--workers", "2"], env, stdout=log, stderr=log)
+        web = procs.aftersales(["web", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", str(threads)],
+                               env, stdout=log, stderr=log)
         processes.append(web)
         processes += [procs.worker(env, worker_id=f"load-worker-{i}", interval=1, stdout=log, stderr=log)
                       for i in (1, 2)]
@@ -163,7 +167,9 @@ def run(*, server_url: str, database: str, minutes: float, agents: int, dlr_rate
         log.flush()
         server_errors = (work / "processes.log").read_text(errors="replace").count("Traceback")
         report = {
-            "minutes": minutes, "agents": agents, "dlr_rate_target": dlr_rate, "tickets": tickets,
+            "minutes": minutes, "agents": agents, "web": f"gunicorn 2 workers x {threads} threads",
+            "receipts": "recorded inline" if inline else "stored, recorded by the every-minute drain",
+            "dlr_rate_target": dlr_rate, "tickets": tickets,
             "cpus": os.cpu_count(), "locust_exit": locust.returncode, "stats": stats,
             "queue_series": series, "tracebacks_in_server_logs": server_errors,
         }
@@ -198,10 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=20_000)
     parser.add_argument("--pg", default=procs.DEFAULT_PG)
     parser.add_argument("--database", default="aftersales_bench_load")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--inline", action="store_true",
+                        help="MONITORING_PROCESS_INLINE=true (record each receipt before answering; ~300/s at most)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     report, checks = run(server_url=args.pg, database=args.database, minutes=args.minutes, agents=args.agents,
-                         dlr_rate=args.dlr_rate, tickets=args.tickets, keep=args.keep)
+                         dlr_rate=args.dlr_rate, tickets=args.tickets, keep=args.keep, threads=args.threads,
+                         inline=args.inline)
     print(json.dumps({key: value for key, value in report.items() if key != "queue_series"}, indent=2))
     print("queue (t s: depth, oldest ready task age s, raw events waiting, load1):")
     for point in report["queue_series"][:: max(1, len(report["queue_series"]) // 24)]:
