@@ -51,7 +51,7 @@ def counts(url: str, expected: int) -> dict[str, int]:
     by_status = f"SELECT status, count(*) FROM {QUEUE_TABLE} GROUP BY status"  # noqa: S608 - fixed names
     runs = f"SELECT count(*), coalesce(sum(runs - 1), 0), count(DISTINCT pid) FROM {TABLE}"  # noqa: S608
     with psycopg.connect(url, autocommit=True) as conn:
-        status = dict(conn.execute(by_status).fetchall())
+        status: dict[str, int] = dict(conn.execute(by_status).fetchall())
         ran, duplicates, pids = conn.execute(runs).fetchone() or (0, 0, 0)
     return {
         "ready": int(status.get("READY", 0)),
@@ -89,7 +89,7 @@ def drain(server_url: str, database: str, *, tasks: int, workers: int, timeout: 
         finally:
             procs.stop(running)
         seconds = time.perf_counter() - started
-        result = counts(url, tasks)
+        result: dict[str, Any] = dict(counts(url, tasks))
         result.update(
             tasks=tasks,
             workers=workers,

@@ -127,7 +127,7 @@ def fail_stuck_tasks(*, now: dt.datetime, report: SweepReport) -> None:
                 finished_at=now,
                 exception_class_path=WORKER_LOST,
                 traceback=(
-                    f"{WORKER_LOST}: still running after {stuck_after()} (started {row['started_at'].isoformat()} "
+                    f"{WORKER_LOST}: still running after {stuck_after()} (started {row['started_at']} "
                     f"by worker {', '.join(row['worker_ids']) or '?'}); its worker is taken to have died\n"
                 ),
             )

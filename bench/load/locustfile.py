@@ -50,7 +50,7 @@ class Agent(HttpUser):
         self.csrf = self.client.cookies.get("csrftoken", "")
 
     def _post(self, path: str, data: dict[str, str], name: str) -> None:
-        headers = {"X-CSRFToken": self.csrf, "Referer": self.host + path}
+        headers = {"X-CSRFToken": self.csrf, "Referer": f"{self.host}{path}"}
         with self.client.post(path, data=data, headers=headers, name=name, allow_redirects=False,
                               catch_response=True) as response:
             if response.status_code != 302:

@@ -25,7 +25,7 @@ def disk_with(monkeypatch: Any):
     """A file system with ``budget`` bytes left: a write past it leaves a partial file and fails ENOSPC."""
 
     def fill(budget: int) -> None:
-        real_save = FileSystemStorage._save
+        real_save = FileSystemStorage._save  # type: ignore[attr-defined]
         left = [budget]
 
         def _save(self: FileSystemStorage, name: str, content: Any) -> str:
