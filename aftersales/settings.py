@@ -7,9 +7,11 @@ The embedded default is SQLite under ``var/``; set ``DATABASE_URL`` for PostgreS
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from aftersales.core.env import env_bool, env_int, env_list, env_str
 
@@ -61,10 +63,13 @@ INSTALLED_APPS = [
     "aftersales.reports",
     "aftersales.imports",
     "aftersales.api",
+    "aftersales.ops",
     "aftersales.demo",
 ]
 
 MIDDLEWARE = [
+    # First, so the latency histogram times the whole stack (docs/deploy.md, "Metrics").
+    "aftersales.ops.metrics.RequestLatencyMiddleware",
     "aftersales.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -266,6 +271,21 @@ DESK_EMAIL = env_str("DESK_EMAIL", "")
 MAIL_DOMAIN = env_str("MAIL_DOMAIN", "")
 # Inbound mail from one sender beyond this many messages an hour is recorded but not processed.
 MAIL_RATE_LIMIT_PER_HOUR = env_int("MAIL_RATE_LIMIT_PER_HOUR", 30)
+
+# --- Operations: metrics and backups (docs/deploy.md) ----------------------
+# /metrics answers clients on these networks (REMOTE_ADDR: behind a proxy, the proxy's address;
+# "*" = any) and, when METRICS_TOKEN is set, only with "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_ALLOW_CIDRS = env_list("METRICS_ALLOW_CIDRS", ["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+for _cidr in METRICS_ALLOW_CIDRS:
+    try:
+        _cidr == "*" or ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"METRICS_ALLOW_CIDRS: {_cidr!r} is not a network ({_exc})") from _exc
+# Where `aftersales backup` and the daily ops.backup job write, and how many backups the job keeps
+# (0: the daily job makes none).
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 7)
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "DEBUG" if DEBUG else "INFO").upper()

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("aftersales.core.urls")),
+    path("", include("aftersales.ops.urls")),
     path("tickets/", include("aftersales.tickets.urls")),
     path("customers/", include("aftersales.customers.urls")),
     path("me/", include("aftersales.people.urls")),

@@ -99,6 +99,13 @@ MATRIX: list[Row] = [
     Row("api:openapi-json", "GET", "/api/v1/openapi.json", PUBLIC),
     Row("api:openapi-view", "GET", "/api/v1/docs", PUBLIC),
     Row("api:api-root", "GET", "/api/v1/", policy(anonymous=404, outsider=404, viewer=404, writer=404)),
+    # Operations (issue 10): probes for a load balancer, no sign-in; /readyz is 503 when a check fails.
+    Row("ops:healthz", "GET", "/healthz", PUBLIC),
+    Row("ops:readyz", "GET", "/readyz", PUBLIC),
+    # /metrics goes by network and bearer token, not by persona: the test client comes from 127.0.0.1
+    # (allowed by default) without the token the matrix's settings require, so everyone gets a 401.
+    # aftersales/ops/tests/test_metrics.py checks the token and the networks themselves.
+    Row("ops:metrics", "GET", "/metrics", policy(anonymous=401, outsider=401, viewer=401, writer=401)),
     # session
     # A customer contact who lands on the desk's home is sent to the portal.
     Row("core:home", "GET", "/", {**policy(anonymous=302, outsider=403, viewer=302, writer=302),
@@ -626,6 +633,11 @@ def _url_names() -> set[str]:
 def test_every_url_is_in_the_matrix():
     missing = _url_names() - {row.name for row in MATRIX}
     assert not missing, f"add these URLs to the permission matrix: {sorted(missing)}"
+
+
+@pytest.fixture(autouse=True)
+def _metrics_token(settings: Any) -> None:
+    settings.METRICS_TOKEN = "matrix-metrics-token"
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ Static files need no ``collectstatic``: WhiteNoise serves them from the app find
 
 from __future__ import annotations
 
+import os
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +37,25 @@ class DeskApplication(BaseApplication):  # type: ignore[misc]
         from aftersales.wsgi import application
 
         return application
+
+
+def _prepare_metrics_dir() -> bool:
+    """With ``PROMETHEUS_MULTIPROC_DIR`` set, start from an empty directory (files of a previous run
+    would add old requests to the histogram) and tell prometheus_client when a worker exits."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if not directory:
+        return False
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    return True
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class Command(BaseCommand):
@@ -71,8 +92,10 @@ class Command(BaseCommand):
             raise CommandError("--threads must be at least 1")
         # Connections opened so far must not be shared with the forked workers.
         connections.close_all()
+        multiprocess_metrics = _prepare_metrics_dir()
         DeskApplication(
             {
+                "child_exit": _child_exit if multiprocess_metrics else None,
                 "bind": [options["bind"]],
                 "workers": workers,
                 "threads": options["threads"],
