@@ -19,7 +19,7 @@ from aftersales.chat import actions, inbound
 from aftersales.chat.access import can_configure, require_configurer, require_reader
 from aftersales.chat.forms import ChannelForm, TargetForm
 from aftersales.chat.models import ChatChannel, ChatInbound, ImTarget, InboundState
-from aftersales.core.forms import attach_errors
+from aftersales.core.forms import attach_errors, show_secret_state
 
 MAX_BODY = 1_048_576  # 1 MB: chat messages carry attachment links, not files
 
@@ -88,6 +88,7 @@ def _channel_form(request: HttpRequest, channel: ChatChannel | None) -> HttpResp
             "team": channel.team_id, "is_active": channel.is_active,
         }
     form = ChannelForm(request.POST or None, initial=initial)
+    show_secret_state(form, "secret", bool(channel is not None and channel.secret))
     if request.method == "POST" and form.is_valid():
         try:
             saved = actions.save_channel(actor=request.user, channel=channel, **form.cleaned_data)
@@ -118,13 +119,22 @@ def _target_form(request: HttpRequest, target: ImTarget | None) -> HttpResponse:
     initial: dict[str, Any] = {}
     if target is not None:
         initial = {
-            "name": target.name, "kind": target.kind, "url": target.url, "team": target.team_id,
+            "name": target.name, "kind": target.kind, "team": target.team_id,
             "events": target.events, "language": target.language, "is_active": target.is_active,
         }
     form = TargetForm(request.POST or None, initial=initial)
+    # The address carries the robot's key: write-only like the secret, kept when left empty on edit.
+    if target is not None:
+        form.fields["url"].required = False
+        form.fields["url"].help_text = _("Leave empty to keep the current address.")
+        show_secret_state(form, "url", bool(target.url))
+    show_secret_state(form, "secret", bool(target is not None and target.secret))
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if target is not None and not data.get("url"):
+            data["url"] = target.url
         try:
-            saved = actions.save_target(actor=request.user, target=target, **form.cleaned_data)
+            saved = actions.save_target(actor=request.user, target=target, **data)
         except ValidationError as exc:
             attach_errors(form, exc)
         else:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -22,6 +24,14 @@ def secret_field(label: str | _StrPromise, help_text: str | _StrPromise, **kwarg
     )
 
 
+def show_secret_state(form: forms.BaseForm, name: str, is_set: bool) -> None:
+    """Say next to a write-only field whether a value is stored ("set" / "not set"), never the value."""
+    field = form.fields[name]
+    state = _("Currently set; type a new value to replace it.") if is_set else _("Currently not set.")
+    field.help_text = format_html("<strong data-secret-state=\"{}\">{}</strong> {}", "set" if is_set else "unset",
+                                  state, field.help_text or "")
+
+
 class WriteOnlySecretsForm(forms.ModelForm):
     """A model form whose ``write_only`` fields keep the stored value when left empty on edit.
 
@@ -30,6 +40,12 @@ class WriteOnlySecretsForm(forms.ModelForm):
     """
 
     write_only: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.write_only:
+            if name in self.fields:
+                show_secret_state(self, name, bool(self.instance.pk and getattr(self.instance, name)))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

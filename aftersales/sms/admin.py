@@ -29,7 +29,12 @@ class VendorAccountForm(WriteOnlySecretsForm):
     api_secret = secret_field(
         _("API secret"), _("Stored encrypted and never shown again. Leave empty to keep the current secret.")
     )
-    write_only = ("api_secret",)
+    signature_secret = secret_field(
+        _("webhook signature secret"),
+        _("Delivery receipts and inbound messages for this key must then be signed. Stored encrypted; "
+          "leave empty to keep the current one."),
+    )
+    write_only = ("api_secret", "signature_secret")
 
     class Meta:
         model = VendorAccount
@@ -38,6 +43,8 @@ class VendorAccountForm(WriteOnlySecretsForm):
             "kind",
             "api_key",
             "api_secret",
+            "signature_secret",
+            "signature_method",
             "customer",
             "parent",
             "options",
