@@ -18,7 +18,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from aftersales.core.access import can_write, is_staff_member
-from aftersales.people.tokens import authenticate_token
+from aftersales.people.models import API_AREAS
+from aftersales.people.tokens import find_token, scope_allows
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -36,12 +37,34 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer <personal token>`` (see ``aftersales token create``)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = authenticate_token(token)
-        if user is None:
+        found, reason = find_token(token)
+        if found is None:
             # A token was sent but is unknown, revoked or expired: say so, don't fall back to the session.
+            if reason == "expired":
+                raise AuthenticationError(401, _("The token has expired; ask an admin for a new one."))
+            if reason == "revoked":
+                raise AuthenticationError(401, _("The token was revoked."))
             raise AuthenticationError(401, _("The token is invalid, expired or revoked."))
+        user = found.user
         request.user = user
+        request.api_token = found  # type: ignore[attr-defined]
+        area = api_area(request.path)
+        write = request.method not in SAFE_METHODS
+        if not scope_allows(found.scopes or [], area=area, write=write):
+            needed = f"{area}:{'write' if write else 'read'}"
+            raise PermissionDenied(
+                _("The token's scopes (%(scopes)s) do not allow this; it needs %(needed)s or %(level)s.")
+                % {"scopes": ", ".join(found.scopes or []) or "-", "needed": needed,
+                   "level": "write" if write else "read"}
+            )
         return _admit(request, user)
+
+
+def api_area(path: str) -> str:
+    """The area of an API path (``/api/v1/sms/cases/3`` → ``sms``), as named in token scopes."""
+    parts = [p for p in path.split("/") if p]
+    area = parts[2] if len(parts) > 2 else ""
+    return area if area in API_AREAS else "other"
 
 
 class SessionAuth(APIKeyCookie):

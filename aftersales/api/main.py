@@ -31,11 +31,17 @@ DESCRIPTION = """
 The aftersales desk over HTTP: customers, contacts and tickets, and one search over them all.
 
 **Authentication**: send a personal token as `Authorization: Bearer <token>`; an admin makes
-one with `aftersales token create USERNAME`. A signed-in browser session works too (writes
-then need the `X-CSRFToken` header). Viewers may read only.
+one with `aftersales token create USERNAME [--scope S ...] [--days D]`. A token has scopes: `read`,
+`write` (every area) or `AREA:read` / `AREA:write` for one of customers, tickets, sla, search, sms
+(write includes read); scopes narrow the user's role, never widen it. A token expires (default 365
+days): an expired or revoked token answers 401 saying so, a scope that does not cover the request 403.
+A signed-in browser session works too (writes then need the `X-CSRFToken` header). Viewers may read only.
+
+**Rate limits**: per token and per client address; over the limit the answer is 429 with
+`Retry-After: <seconds>`.
 
 **Times** are ISO 8601 in UTC. **Errors** answer `{"detail": "…"}`: 400 an action was refused,
-401 not authenticated, 403 not allowed, 404 not found, 422 invalid input.
+401 not authenticated, 403 not allowed, 404 not found, 422 invalid input, 429 too many requests.
 """
 
 

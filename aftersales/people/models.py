@@ -66,6 +66,17 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+# --- API token scopes (issue 10) ----------------------------------------------------------------
+# A scope is ``read`` or ``write`` (every area) or ``<area>:read`` / ``<area>:write``; write includes read.
+API_AREAS = ("customers", "tickets", "sla", "search", "sms")
+API_SCOPES = ("read", "write", *(f"{area}:{level}" for area in API_AREAS for level in ("read", "write")))
+
+
+def default_scopes() -> list[str]:
+    return ["read", "write"]
+
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> ApiTokenQuerySet:
         now = clock.now()
@@ -85,6 +96,7 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    scopes = models.JSONField(_("scopes"), default=default_scopes)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -99,3 +111,4 @@ class ApiToken(models.Model):
     @staticmethod
     def generate() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
+

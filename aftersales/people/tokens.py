@@ -16,7 +16,7 @@ from django.db import transaction
 
 from aftersales.audit.log import record as audit
 from aftersales.core import clock
-from aftersales.people.models import ApiToken, hash_token
+from aftersales.people.models import API_AREAS, API_SCOPES, ApiToken, default_scopes, hash_token
 
 PREFIX_LENGTH = 8
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
@@ -24,8 +24,29 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 MAX_TOKEN_LENGTH = 200
 
 
-def issue_token(*, user: Any, name: str, actor: Any, days: int | None = None) -> tuple[ApiToken, str]:
-    """Create a token for ``user`` valid for ``days`` (default ``API_TOKEN_DEFAULT_DAYS``).
+def clean_scopes(scopes: list[str] | None) -> list[str]:
+    """The scopes as stored; ValueError naming an unknown one."""
+    chosen = [s.strip().lower() for s in (scopes or default_scopes()) if s.strip()]
+    unknown = [s for s in chosen if s not in API_SCOPES]
+    if unknown:
+        raise ValueError(f"Unknown scope {', '.join(unknown)}; use read, write or <area>:read|write "
+                         f"with an area of {', '.join(API_AREAS)}.")
+    if not chosen:
+        raise ValueError("A token needs at least one scope.")
+    return sorted(set(chosen))
+
+
+def scope_allows(scopes: list[str], *, area: str, write: bool) -> bool:
+    """Whether ``scopes`` allow reading (or writing) ``area``; write includes read."""
+    levels = ("write",) if write else ("read", "write")
+    return any(level in scopes or f"{area}:{level}" in scopes for level in levels)
+
+
+def issue_token(
+    *, user: Any, name: str, actor: Any, days: int | None = None, scopes: list[str] | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for ``user`` valid for ``days`` (default ``API_TOKEN_DEFAULT_DAYS``) with ``scopes``
+    (default read and write; the user's role still limits what the token can do).
 
     Returns the stored row and the raw token; the raw token cannot be recovered later.
     """
@@ -34,6 +55,7 @@ def issue_token(*, user: Any, name: str, actor: Any, days: int | None = None) ->
     if days < 1:
         raise ValueError("A token must be valid for at least one day.")
     name = (name or "").strip()[:100] or "api"
+    scopes = clean_scopes(scopes)
     raw = ApiToken.generate()
     now = clock.now()
     with transaction.atomic():
@@ -44,9 +66,10 @@ def issue_token(*, user: Any, name: str, actor: Any, days: int | None = None) ->
             token_hash=hash_token(raw),
             created_at=now,
             expires_at=now + dt.timedelta(days=days),
+            scopes=scopes,
         )
         audit(actor=actor, action="api_token.issue", obj=token,
-              after={"user": user.get_username(), "name": name, "prefix": token.prefix,
+              after={"user": user.get_username(), "name": name, "prefix": token.prefix, "scopes": scopes,
                      "expires_at": token.expires_at.isoformat() if token.expires_at else None})
     return token, raw
 
@@ -65,14 +88,27 @@ def revoke_token(*, token: ApiToken, actor: Any) -> ApiToken:
 
 def authenticate_token(raw: str | None) -> Any | None:
     """The active user owning the usable token ``raw``, or None."""
+    token, _reason = find_token(raw)
+    return token.user if token is not None else None
+
+
+def find_token(raw: str | None) -> tuple[ApiToken | None, str]:
+    """The usable token ``raw`` (its ``last_used_at`` refreshed), or None and why: unknown, revoked, expired,
+    inactive."""
     raw = (raw or "").strip()
     if not raw or len(raw) > MAX_TOKEN_LENGTH:
-        return None
-    token = ApiToken.objects.usable().select_related("user").filter(token_hash=hash_token(raw)).first()
-    if token is None or not token.user.is_active:
-        return None
+        return None, "unknown"
+    token = ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
+    if token is None:
+        return None, "unknown"
+    if token.revoked_at is not None:
+        return None, "revoked"
+    if token.expires_at is not None and token.expires_at <= clock.now():
+        return None, "expired"
+    if not token.user.is_active:
+        return None, "inactive"
     now = clock.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
-    return token.user
+    return token, ""

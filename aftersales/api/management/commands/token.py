@@ -28,6 +28,11 @@ class Command(BaseCommand):
         create.add_argument(
             "--days", type=int, default=None, help="Days until it expires (default: API_TOKEN_DEFAULT_DAYS)."
         )
+        create.add_argument(
+            "--scope", action="append", default=None, dest="scopes",
+            help="read, write, or AREA:read / AREA:write for one area (customers, tickets, sla, search, sms); "
+                 "repeatable (default: read and write).",
+        )
         listing = sub.add_parser("list", help="List a user's tokens.")
         listing.add_argument("username")
         revoke = sub.add_parser("revoke", help="Revoke the token starting with PREFIX.")
@@ -53,10 +58,14 @@ class Command(BaseCommand):
         days = options["days"]
         if days is not None and days < 1:
             raise CommandError("--days must be at least 1.")
-        token, raw = issue_token(user=user, name=options["name"], actor=None, days=days)
+        try:
+            token, raw = issue_token(user=user, name=options["name"], actor=None, days=days, scopes=options["scopes"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(raw)
         expires = token.expires_at.isoformat() if token.expires_at else "never"
-        self.stderr.write(f"Token {token.prefix}… for {user.get_username()} ({token.name}), expires {expires}. "
+        self.stderr.write(f"Token {token.prefix}… for {user.get_username()} ({token.name}), "
+                          f"scopes {' '.join(token.scopes)}, expires {expires}. "
                           "It is shown only now: store it safely.")
 
     def _list(self, options: dict[str, Any]) -> None:
@@ -66,7 +75,9 @@ class Command(BaseCommand):
         if not tokens:
             self.stdout.write(f"{user.get_username()} has no tokens.")
             return
-        self.stdout.write(f"{'PREFIX':<10} {'NAME':<20} {'CREATED':<20} {'EXPIRES':<20} {'LAST USED':<20} STATE")
+        self.stdout.write(
+            f"{'PREFIX':<10} {'NAME':<20} {'CREATED':<20} {'EXPIRES':<20} {'LAST USED':<20} {'SCOPES':<24} STATE"
+        )
         for token in tokens:
             if token.revoked_at is not None:
                 state = "revoked"
@@ -76,7 +87,7 @@ class Command(BaseCommand):
                 state = "active"
             self.stdout.write(
                 f"{token.prefix:<10} {token.name[:20]:<20} {_when(token.created_at):<20} {_when(token.expires_at):<20} "
-                f"{_when(token.last_used_at):<20} {state}"
+                f"{_when(token.last_used_at):<20} {' '.join(token.scopes):<24} {state}"
             )
 
     def _revoke(self, options: dict[str, Any]) -> None:
