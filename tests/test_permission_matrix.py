@@ -225,6 +225,24 @@ MATRIX: list[Row] = [
         policy(anonymous=302, outsider=403, viewer=302, writer=302),
         {"language": "en", "next": "/tickets/"},
     ),
+    Row("people:two_factor", "GET", "/me/two-factor/", PAGE),
+    Row(
+        "people:two_factor",
+        "POST",
+        "/me/two-factor/",
+        policy(anonymous=302, outsider=403, viewer=400, writer=400),
+        {"action": "enrol", "code": "000000"},
+    ),
+    # Nobody in the matrix has an authenticator app: the verify step sends them on.
+    Row("people:two_factor_verify", "GET", "/me/two-factor/verify/", policy(anonymous=302, outsider=302,
+                                                                          viewer=302, writer=302)),
+    Row(
+        "people:two_factor_verify",
+        "POST",
+        "/me/two-factor/verify/",
+        policy(anonymous=302, outsider=302, viewer=302, writer=302),
+        {"code": "000000"},
+    ),
     # API
     Row("api:list_customers", "GET", "/api/v1/customers", API_READ),
     Row("api:create_customer", "POST", "/api/v1/customers", API_WRITE, {"code": "api-made", "name": "API Made Ltd"}),

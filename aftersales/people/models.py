@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core import clock
+from aftersales.core.fields import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -112,3 +113,61 @@ class ApiToken(models.Model):
     def generate() -> str:
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
+
+# --- Second factor (issue 10) --------------------------------------------------------------------
+
+
+class SecurityPolicy(models.Model):
+    """The desk's sign-in policy: one row (pk 1), edited by admins in the admin site."""
+
+    require_two_factor = models.BooleanField(
+        _("require a second factor for all staff"),
+        default=False,
+        help_text=_("Staff without an authenticator app are sent to set one up before they can work."),
+    )
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policy")
+
+    def __str__(self) -> str:
+        return str(_("Security policy"))
+
+    @classmethod
+    def current(cls) -> SecurityPolicy:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class TotpDevice(models.Model):
+    """A staff member's authenticator app (RFC 6238 TOTP, 30 s, 6 digits, SHA-1). The shared secret is
+    encrypted at rest; ``last_step`` is the last accepted time step, so a code works once."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedTextField(_("secret"))
+    created_at = models.DateTimeField(_("created"))
+    last_step = models.BigIntegerField(default=0)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RecoveryCode(models.Model):
+    """A one-time code for when the phone is lost; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        indexes = [models.Index(fields=["user", "code_hash"], name="people_recovery_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({'used' if self.used_at else 'unused'})"
