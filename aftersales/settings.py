@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "aftersales.ops.metrics.RequestLatencyMiddleware",
     "aftersales.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "aftersales.core.ratelimit.RateLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "aftersales.core.middleware.UserLanguageMiddleware",
@@ -185,6 +186,28 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
     }
+}
+
+# --- Rate limits (issue 10; aftersales/core/ratelimit.py) ----------------------------------------
+# "COUNT/SECONDS" per client IP (LOGIN, PORTAL, PORTAL_SIGNIN, API_IP), per token (API_KEY) or per
+# webhook address and sender (WEBHOOK); "0/60" turns a rule off. Counted in CACHES["default"].
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
+RATE_LIMIT_LOGIN = env_str("RATE_LIMIT_LOGIN", "30/60")
+RATE_LIMIT_PORTAL = env_str("RATE_LIMIT_PORTAL", "600/60")
+RATE_LIMIT_PORTAL_SIGNIN = env_str("RATE_LIMIT_PORTAL_SIGNIN", "20/60")
+RATE_LIMIT_WEBHOOK = env_str("RATE_LIMIT_WEBHOOK", "120000/60")
+RATE_LIMIT_API_KEY = env_str("RATE_LIMIT_API_KEY", "1200/60")
+RATE_LIMIT_API_IP = env_str("RATE_LIMIT_API_IP", "3000/60")
+# true behind nginx that sets X-Forwarded-For: the client is the header's last address.
+RATE_LIMIT_TRUST_FORWARDED = env_bool("RATE_LIMIT_TRUST_FORWARDED", False)
+
+# The cache holds rate-limit counters. Default: per-process memory. Several web processes: a shared
+# Redis, e.g. CACHE_URL=redis://127.0.0.1:6379/1.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL.startswith(("redis://", "rediss://"))
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "aftersales"}
 }
 
 # Secrets at rest: comma-separated Fernet keys, newest first (see `aftersales rotate-keys`).
