@@ -169,6 +169,34 @@ def _max_age() -> dt.timedelta:
     return dt.timedelta(seconds=settings.MONITORING_SIGNATURE_MAX_AGE_SECONDS)
 
 
+# --- Replays: a signature is accepted once ------------------------------------------------------
+# A signed request carries its time; one older than the window is refused (above). Inside the window
+# the signature itself is remembered in the cache (CACHES["default"]; shared with CACHE_URL=redis://…)
+# for twice the window, so the same signed request sent again is not processed again. It is answered 200
+# with state "replay" (the first one was stored), so a sender whose first answer was lost stops retrying.
+# If processing the first one fails, the signature is forgotten and the sender's retry goes through.
+
+REPLAY_ANSWER = {"state": "replay", "detail": "This signed request was received already; it is not processed again."}
+
+
+def _replay_key(kind: str, signature: str) -> str:
+    return "replay:" + hashlib.sha256(f"{kind}:{signature}".encode()).hexdigest()
+
+
+def first_use(kind: str, signature: str) -> bool:
+    """True the first time ``signature`` is seen within the window; False for a replay."""
+    from django.core.cache import cache
+
+    ttl = int(_max_age().total_seconds()) * 2 + 1
+    return bool(cache.add(_replay_key(kind, signature), 1, timeout=ttl))
+
+
+def forget_use(kind: str, signature: str) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_replay_key(kind, signature))
+
+
 # --- Vonage DLR and inbound --------------------------------------------------------------------
 
 
@@ -186,6 +214,19 @@ def receive_vonage_sms(source: str, request: Request) -> Answer:
             raw = _store(source, request, state=EventState.INVALID, reason=reason[:300], api_key=api_key,
                          account_id=account.pk)
             return Answer(401, {"error": "bad_signature", "detail": reason, "id": raw})
+        signature = f"{api_key}:{params.get('sig')}"
+        if not first_use("vonage_sms", signature):
+            return Answer(200, REPLAY_ANSWER)
+        try:
+            return _receive_vonage_sms(source, request, api_key)
+        except Exception:
+            forget_use("vonage_sms", signature)
+            raise
+    return _receive_vonage_sms(source, request, api_key)
+
+
+def _receive_vonage_sms(source: str, request: Request, api_key: str) -> Answer:
+    params = request.params
     parse = payloads.vonage_dlr if source == EventSource.VONAGE_DLR else payloads.vonage_inbound
     try:
         event = parse(params, received_at=clock.now())
@@ -234,6 +275,19 @@ def receive_verify(request: Request) -> Answer:
                 source, request, state=EventState.INVALID, reason=reason, api_key=api_key, account_id=account.pk
             )
             return Answer(401, {"error": "bad_signature", "detail": reason, "id": raw})
+        signature = f"{api_key}:{request.authorization.strip()}"
+        if not first_use("vonage_verify", signature):
+            return Answer(200, REPLAY_ANSWER)
+        try:
+            return _receive_verify(request, api_key)
+        except Exception:
+            forget_use("vonage_verify", signature)
+            raise
+    return _receive_verify(request, api_key)
+
+
+def _receive_verify(request: Request, api_key: str) -> Answer:
+    source = EventSource.VONAGE_VERIFY
     try:
         events = payloads.verify_callback(request.params, api_key=api_key, received_at=clock.now())
     except payloads.Malformed as exc:

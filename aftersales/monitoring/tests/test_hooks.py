@@ -248,6 +248,44 @@ def test_a_signed_verify_callback_needs_a_valid_jwt(client: Any, signed_account:
     assert RawEvent.objects.get(pk=refused.json()["id"]).state == EventState.INVALID
 
 
+def test_the_same_signed_receipt_twice_is_a_replay_not_processed_again(
+    client: Any, signed_account: VendorAccount
+) -> None:
+    signed = sdk_signed(receipt("r1"))
+    first = client.get("/hooks/vonage/dlr", signed)
+    again = client.post("/hooks/vonage/dlr", signed)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["state"] == "replay"
+    assert RawEvent.objects.count() == 1
+    assert gb_rollup(signed_account).delivered == 1
+
+
+def test_a_receipt_whose_processing_failed_can_be_retried(
+    client: Any, signed_account: VendorAccount, monkeypatch: Any
+) -> None:
+    from aftersales.monitoring import receiving
+
+    signed = sdk_signed(receipt("r2"))
+    real = receiving._receive_vonage_sms
+    monkeypatch.setattr(receiving, "_receive_vonage_sms", lambda *a: (_ for _ in ()).throw(RuntimeError("db down")))
+    with pytest.raises(RuntimeError):
+        client.get("/hooks/vonage/dlr", signed)
+    monkeypatch.setattr(receiving, "_receive_vonage_sms", real)
+    retry = client.get("/hooks/vonage/dlr", signed)
+    assert retry.status_code == 200 and retry.json()["state"] != "replay"
+
+
+def test_the_same_signed_verify_callback_twice_is_a_replay(client: Any, signed_account: VendorAccount) -> None:
+    body = json.dumps({"request_id": "v-9", "status": "completed", "type": "summary"})
+    claims = {"iat": int(NOW.timestamp()), "payload_hash": hashlib.sha256(body.encode()).hexdigest()}
+    headers = {"Authorization": f"Bearer {jwt.encode(claims, SECRET, algorithm='HS256')}"}
+    first = client.post("/hooks/vonage/verify?api_key=a1b2c3d4", body, content_type="application/json", headers=headers)
+    again = client.post("/hooks/vonage/verify?api_key=a1b2c3d4", body, content_type="application/json", headers=headers)
+    assert first.json()["state"] == "processed" and again.json()["state"] == "replay"
+    assert RawEvent.objects.count() == 1
+
+
 @pytest.fixture
 def feed(account: VendorAccount, personas: Any) -> tuple[TrafficFeed, str]:
     feed = TrafficFeed(name="JMC platform", account=account)
