@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core import uploads
 from aftersales.core.access import WRITE_ROLES
 from aftersales.customers.models import Customer
 from aftersales.imports.models import MappingProfile
@@ -94,6 +95,10 @@ class UploadForm(forms.Form):
                 )
             if upload.size == 0:
                 raise forms.ValidationError(_("%(name)s is empty.") % {"name": upload.name})
+            try:  # the type by content: no programs, no .xlsx that is not one
+                uploads.check(upload.name, uploads.read_head(upload))
+            except uploads.UploadRefused as exc:
+                raise forms.ValidationError(str(exc)) from exc
         return files
 
 

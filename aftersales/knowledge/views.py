@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.core import uploads
 from aftersales.core.access import can_write, require_staff, require_write
 from aftersales.core.forms import attach_errors
 from aftersales.core.pagination import CappedPaginator
@@ -365,7 +366,7 @@ def document_download(request: HttpRequest, document_id: int, number: int) -> Fi
         handle = version.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage") from None
-    response = FileResponse(handle, as_attachment=True, filename=version.filename, content_type=version.content_type)
+    response = uploads.serve(handle, filename=version.filename, content_type=version.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -238,6 +238,11 @@ def _body_and_files(parsed: ParsedEmail) -> tuple[str, list[Any]]:
             notes.append(
                 _("[Attachment “%(name)s” was not accepted: program files are refused.]") % {"name": refused.filename}
             )
+        elif refused.reason == "type":
+            notes.append(
+                _("[Attachment “%(name)s” was not accepted: its content does not match its name.]")
+                % {"name": refused.filename}
+            )
         else:
             notes.append(_("[Attachment “%(name)s” was not accepted: it is too large.]") % {"name": refused.filename})
     if notes:

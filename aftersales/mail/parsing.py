@@ -29,6 +29,7 @@ import html2text
 import nh3
 from django.conf import settings
 
+from aftersales.core import uploads
 from aftersales.tickets.actions import DANGEROUS_EXTENSIONS
 
 
@@ -499,6 +500,12 @@ def _add_attachment(parsed: ParsedEmail, name: str, ctype: str, data: bytes, *, 
         return
     if len(data) > settings.ATTACHMENT_MAX_BYTES:
         parsed.refused.append(RefusedAttachment(name, "too large"))
+        return
+    try:
+        uploads.check(name, data[: uploads.HEAD_BYTES])
+    except uploads.UploadRefused as exc:
+        # A program by its content, or a name promising a type the content is not.
+        parsed.refused.append(RefusedAttachment(name, "dangerous" if "program" in str(exc) else "type"))
         return
     parsed.attachments.append(ParsedAttachment(name, ctype, data, inline=inline, content_id=content_id))
 

@@ -25,6 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aftersales.core import uploads
 from aftersales.customers.models import Contact
 from aftersales.feedback.csat_portal import portal_context as csat_context
 from aftersales.knowledge import queries as knowledge
@@ -274,9 +275,7 @@ def attachment(request: HttpRequest, contact: Contact, ref: str, attachment_id: 
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage") from None
-    response = FileResponse(handle, as_attachment=True, filename=item.filename, content_type=item.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.serve(handle, filename=item.filename, content_type=item.content_type)
 
 
 # --- Help articles (issue 5) -----------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aftersales.core import clock
+from aftersales.core import clock, uploads
 from aftersales.core.access import can_write, is_lead, require_staff, require_write
 from aftersales.core.forms import attach_errors
 from aftersales.customers.access import customers_visible_to
@@ -270,11 +270,7 @@ def registration_document(request: HttpRequest, pk: int, document_id: int) -> Fi
         handle = document.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.name, content_type=document.content_type or None
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.serve(handle, filename=document.name, content_type=document.content_type)
 
 
 # --- Lead times ------------------------------------------------------------------------------

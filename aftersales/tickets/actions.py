@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import mimetypes
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -27,7 +26,7 @@ from django.utils.translation import gettext_noop
 from aftersales.audit.log import build as audit_build
 from aftersales.audit.log import record as audit
 from aftersales.audit.models import AuditEntry
-from aftersales.core import clock, stamps
+from aftersales.core import clock, stamps, uploads
 from aftersales.core.access import can_write, require_lead
 from aftersales.core.models import next_values
 from aftersales.customers.models import Contact, Customer
@@ -195,6 +194,10 @@ def _validate_attachments(files: Sequence[Any]) -> None:
                 _("“%(name)s” is %(size)d MB; attachments may be at most %(limit)d MB.")
                 % {"name": name, "size": upload.size // 1_048_576, "limit": limit // 1_048_576}
             )
+        try:
+            uploads.check(name, uploads.read_head(upload))
+        except uploads.UploadRefused as exc:
+            raise TicketActionError(str(exc)) from exc
 
 
 def _store_attachments(message: Message, files: Sequence[Any]) -> None:
@@ -205,7 +208,8 @@ def _store_attachments(message: Message, files: Sequence[Any]) -> None:
     storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]
     for upload in files:
         name = PurePath(upload.name or "attachment").name[:200] or "attachment"
-        content_type = getattr(upload, "content_type", None) or mimetypes.guess_type(name)[0]
+        # The type served later is the one read from the content, not the browser's or the mail's claim.
+        content_type = uploads.check(name, uploads.read_head(upload))
         attachment = Attachment(
             message=message, filename=name, content_type=content_type or "application/octet-stream", size=upload.size
         )

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.core import uploads
 from aftersales.core.access import can_write, require_staff, require_write
 from aftersales.core.pagination import CappedPaginator
 from aftersales.customers.forms import agents_queryset
@@ -257,9 +258,7 @@ def attachment(request: HttpRequest, ref: str, attachment_id: int) -> FileRespon
         handle = item.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage") from None
-    response = FileResponse(handle, as_attachment=True, filename=item.filename, content_type=item.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.serve(handle, filename=item.filename, content_type=item.content_type)
 
 
 # --- New ticket ----------------------------------------------------------------------------
