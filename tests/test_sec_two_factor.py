@@ -43,7 +43,9 @@ def test_own_totp_matches_rfc6238_vector() -> None:
 def _enrol(client: Any, user: Any) -> tuple[str, list[str]]:
     client.force_login(user)
     page = client.get(reverse("people:two_factor")).content.decode()
-    secret = re.search(r'data-testid="two-factor-secret">([A-Z2-7]+)<', page).group(1)
+    found = re.search(r'data-testid="two-factor-secret">([A-Z2-7]+)<', page)
+    assert found is not None
+    secret = found.group(1)
     response = client.post(reverse("people:two_factor"), {"action": "enrol", "code": totp(secret)})
     assert response.status_code == 200
     codes = re.findall(r'data-testid="recovery-code">([a-z0-9-]+)<', response.content.decode())
@@ -54,7 +56,9 @@ def test_enrol_page_shows_qr_and_uri_then_ten_hashed_codes(client: Any, personas
     client.force_login(personas.agent)
     page = client.get(reverse("people:two_factor")).content.decode()
     assert "<svg" in page and 'class="segno"' in page
-    uri = re.search(r'data-testid="two-factor-uri">([^<]+)<', page).group(1).replace("&amp;", "&")
+    found = re.search(r'data-testid="two-factor-uri">([^<]+)<', page)
+    assert found is not None
+    uri = found.group(1).replace("&amp;", "&")
     parsed = urlparse(uri)
     assert (parsed.scheme, parsed.netloc) == ("otpauth", "totp")
     secret = parse_qs(parsed.query)["secret"][0]
