@@ -85,7 +85,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 
 # --- CI: no test may be skipped ------------------------------------------------------------
-def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+def _fail_on_skips(session: Any) -> None:
     """With AFTERSALES_NO_SKIPS=1 (set by `.ci/run` through make), a skipped test fails the run."""
     import os
 
@@ -133,3 +133,68 @@ def page(chromium: Any) -> Any:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+# --- The log scan: no personal data or secret in any line the suite logs ---------------------
+# Each process (the only one, or each xdist worker) puts a ScanHandler at DEBUG on the root logger
+# and checks its own records; a worker hands its findings to the controller, which fails the run.
+_LOG_SCAN: dict[str, Any] = {"handler": None, "from_workers": []}
+
+
+def _scan_handler() -> Any:
+    import logging
+
+    from aftersales.testing.logscan import ScanHandler
+
+    handler = _LOG_SCAN["handler"]
+    if handler is None:
+        handler = _LOG_SCAN["handler"] = ScanHandler()
+    root = logging.getLogger()
+    if handler not in root.handlers:
+        handler.reference = next((h for h in root.handlers if type(h).__name__ == "StreamHandler"), None)
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    return handler
+
+
+@pytest.fixture(autouse=True)
+def _log_scan(request: Any) -> Any:
+    handler = _scan_handler()
+    handler.current_test = request.node.nodeid
+    yield
+    handler.current_test = f"{request.node.nodeid} (teardown)"
+
+
+def _log_scan_findings() -> list[str]:
+    from aftersales.testing.logscan import unredacted_handlers
+
+    handler = _LOG_SCAN["handler"]
+    if handler is None:
+        return []  # no test ran in this process (collection only, or the xdist controller)
+    return [offender.describe() for offender in handler.offenders] + unredacted_handlers()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    _LOG_SCAN["from_workers"].extend(getattr(node, "workeroutput", {}).get("log_scan", []))
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    _fail_on_skips(session)
+    _fail_on_log_findings(session)
+
+
+def _fail_on_log_findings(session: Any) -> None:
+    findings = _log_scan_findings()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports
+        workeroutput["log_scan"] = findings
+        return
+    findings += _LOG_SCAN["from_workers"]
+    if findings:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"Log scan: {len(findings)} unmasked personal value(s) or secret(s) in logs:", red=True)
+            for line in findings[:50]:
+                reporter.write_line("  " + line, red=True)
+        session.exitstatus = 1

@@ -14,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from aftersales.core.env import env_bool, env_int, env_list, env_str
+from aftersales.core.logging import build_logging, resolve_level
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("AFTERSALES_VAR_DIR", str(BASE_DIR / "var")))
@@ -318,35 +319,15 @@ BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 BACKUP_KEEP = env_int("BACKUP_KEEP", 7)
 
 # --- Logging ----------------------------------------------------------------
-LOG_LEVEL = env_str("LOG_LEVEL", "DEBUG" if DEBUG else "INFO").upper()
-LOG_FORMAT = env_str("LOG_FORMAT", "json")  # json | text
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "redact": {"()": "aftersales.core.logging.RedactingFilter"},
-        "request_id": {"()": "aftersales.core.logging.RequestIdFilter"},
-    },
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-        },
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["request_id", "redact"],
-            "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "json",
-        },
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "axes": {"level": "WARNING"},
-        "mail.log": {"level": "WARNING"},  # aiosmtpd: a line per connection otherwise
-        "weasyprint": {"level": "WARNING"},  # a line per rendering step of every review PDF otherwise
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# LOG_LEVEL: default INFO (DEBUG under DEBUG=true). DEBUG with DEBUG off only with LOG_DEBUG_UNTIL=<ISO time>.
+LOG_LEVEL, LOG_DEBUG_UNTIL = resolve_level(
+    env_str("LOG_LEVEL", "DEBUG" if DEBUG else "INFO"), debug=DEBUG, debug_until=env_str("LOG_DEBUG_UNTIL", "")
+)
+LOG_FORMAT = env_str("LOG_FORMAT", "json")  # json | text (console only; the file is always JSON lines)
+LOG_FILE = env_str("LOG_FILE", "")  # optional: JSON lines, rotated by size
+LOG_MAX_BYTES = env_int("LOG_MAX_BYTES", 10 * 1024 * 1024)
+LOG_BACKUPS = env_int("LOG_BACKUPS", 5)
+LOGGING = build_logging(
+    level=LOG_LEVEL, debug_until=LOG_DEBUG_UNTIL, fmt=LOG_FORMAT, file=LOG_FILE, max_bytes=LOG_MAX_BYTES,
+    backups=LOG_BACKUPS,
+)
