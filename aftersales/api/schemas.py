@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from enum import Enum
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from ninja import Schema
-from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 
 def _iso_utc(value: dt.datetime) -> str:
@@ -15,12 +17,43 @@ def _iso_utc(value: dt.datetime) -> str:
     return text.removesuffix("+00:00") + "Z"
 
 
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic alone would also take a number as seconds since 1970 (?created_after=0.5).
+    if isinstance(value, str) and _ISO_DATETIME.match(value.strip()):
+        return value
+    if isinstance(value, dt.datetime):
+        return value
+    raise ValueError("must be an ISO 8601 date and time, e.g. 2026-03-02T08:30:00Z")
+
+
 # Every time the API returns is ISO 8601 in UTC, e.g. 2025-03-01T08:30:00.123456Z.
 UtcDatetime = Annotated[
     dt.datetime,
+    BeforeValidator(_iso_only),  # as input (a case's opened_at): ISO 8601 only, not a number
     PlainSerializer(_iso_utc, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}),
 ]
+
+# A time a client sends (a filter): ISO 8601 only; without an offset it is read as UTC by the router.
+IsoDatetimeIn = Annotated[
+    dt.datetime,
+    BeforeValidator(_iso_only),
+    WithJsonSchema({"type": "string", "format": "date-time", "description": "ISO 8601; without an offset, UTC"}),
+]
+
+
+def named_choices(choices: type[Enum], title: str) -> Any:
+    """A model's choices as an inline enum named ``title`` in the schema.
+
+    Two choices classes with the same short name (``VendorCase.Status`` and the tickets'
+    ``Status``, ``VendorAccount.Kind`` and ``VendorCaseNote.Kind``) would otherwise share one
+    component in openapi.json, and one would describe the other's values.
+    """
+    values = [member.value for member in choices]
+    return Annotated[choices, WithJsonSchema({"type": "string", "enum": values, "title": title})]
 
 
 def user_ref(user: Any) -> dict[str, str] | None:

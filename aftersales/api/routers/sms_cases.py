@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aftersales.api.auth import caller
-from aftersales.api.schemas import ERRORS, PageParams, UserRef, UtcDatetime, page_of, user_ref
+from aftersales.api.schemas import ERRORS, PageParams, UserRef, UtcDatetime, named_choices, page_of, user_ref
 from aftersales.core.access import require_write
 from aftersales.sms import case_queries as queries
 from aftersales.sms import cases
@@ -24,6 +24,10 @@ from aftersales.sms.models import VendorAccount, VendorCase, VendorCaseNote
 from aftersales.tickets.access import get_ticket_for_user
 from aftersales.tickets.models import Status as TicketStatus
 from aftersales.tickets.models import Ticket
+
+VendorKind = named_choices(VendorAccount.Kind, "VendorKind")
+CaseStatus = named_choices(VendorCase.Status, "VendorCaseStatus")
+CaseNoteKind = named_choices(VendorCaseNote.Kind, "VendorCaseNoteKind")
 
 router = Router()
 
@@ -41,10 +45,10 @@ class LinkedTicketOut(Schema):
 
 class CaseOut(Schema):
     id: int
-    vendor: VendorAccount.Kind
+    vendor: VendorKind
     case_number: str
     subject: str
-    status: VendorCase.Status
+    status: CaseStatus
     owner: UserRef | None
     vendor_account: int | None = Field(description="Id of the vendor account the case is about, if any.")
     opened_at: UtcDatetime = Field(description="When the case was opened with the vendor.")
@@ -75,7 +79,7 @@ class CasePage(Schema):
 
 class NoteOut(Schema):
     id: int
-    kind: VendorCaseNote.Kind = Field(
+    kind: CaseNoteKind = Field(
         description="note: internal; to_vendor: what we told the vendor; from_vendor: the vendor's answer; "
         "status: a status change."
     )
@@ -106,12 +110,12 @@ class CaseDetail(CaseOut):
 
 class CaseFilters(Schema):
     status: str | None = Field(None, description="One status, or open (any open status) or done (resolved or closed).")
-    vendor: VendorAccount.Kind | None = None
+    vendor: VendorKind | None = None
     owner: str | None = Field(None, description="Owner's username.")
 
 
 class CaseCreate(Schema):
-    vendor: VendorAccount.Kind = VendorAccount.Kind.VONAGE
+    vendor: VendorKind = VendorAccount.Kind.VONAGE
     case_number: str = Field(min_length=1, max_length=60, description="The vendor's case number.")
     subject: str = Field(min_length=1, max_length=255)
     owner: str | None = Field(None, description="Username of the agent who follows the case up.")

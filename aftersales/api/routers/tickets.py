@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from aftersales.api.auth import caller
-from aftersales.api.schemas import ERRORS, PageParams, UserRef, UtcDatetime, page_of, user_ref
+from aftersales.api.schemas import ERRORS, IsoDatetimeIn, PageParams, UserRef, UtcDatetime, page_of, user_ref
 from aftersales.core.access import require_write
 from aftersales.customers.access import customers_visible_to
 from aftersales.customers.models import Contact
@@ -173,8 +173,8 @@ class TicketFilters(Schema):
     priority: Priority | None = None
     channel: Channel | None = None
     category: str | None = Field(None, description="Category code; a group code includes its categories.")
-    created_after: dt.datetime | None = Field(None, description="ISO 8601; without an offset, UTC.")
-    created_before: dt.datetime | None = Field(None, description="ISO 8601; without an offset, UTC.")
+    created_after: IsoDatetimeIn | None = Field(None, description="ISO 8601; without an offset, UTC.")
+    created_before: IsoDatetimeIn | None = Field(None, description="ISO 8601; without an offset, UTC.")
     q: str | None = Field(None, description="Part of the subject or reference.")
 
 

@@ -75,6 +75,7 @@ def test_list_filters(personas, api_as):
 
 
 @pytest.mark.parametrize("params", [{"status": "bogus"}, {"priority": 9}, {"created_after": "yesterday"},
+                                    {"created_before": "0.5"},
                                     {"limit": 500}, {"channel": "fax"}])
 def test_list_rejects_bad_filters(personas, api_as, params):
     response = api_as("agent").get("/tickets", params)
