@@ -122,6 +122,9 @@ def jieba_tokenizer() -> Any:
                     import jieba.analyse
 
                 jieba.setLogLevel(logging.WARNING)
+                # jieba puts its own stderr handler on its logger: without the redaction filter, and a
+                # second copy of each line. Its lines go through the root's handlers instead.
+                jieba.default_logger.removeHandler(jieba.log_console)
                 tokenizer = jieba.dt
                 cache_dir = os.path.join(tempfile.gettempdir(), "aftersales-jieba")
                 os.makedirs(cache_dir, exist_ok=True)
