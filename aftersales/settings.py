@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "aftersales.imports",
     "aftersales.api",
     "aftersales.ops",
+
+    "aftersales.privacy",
     "aftersales.demo",
 ]
 
@@ -317,6 +319,12 @@ for _cidr in METRICS_ALLOW_CIDRS:
 # (0: the daily job makes none).
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 BACKUP_KEEP = env_int("BACKUP_KEEP", 7)
+
+# --- Retention (aftersales.privacy.retention; 0 keeps forever) ---------------
+RETENTION_RAW_EMAIL_DAYS = env_int("RETENTION_RAW_EMAIL_DAYS", 90)  # raw bytes of processed inbound mail
+RETENTION_RAW_CHAT_DAYS = env_int("RETENTION_RAW_CHAT_DAYS", 90)  # raw bodies of processed chat webhooks
+RETENTION_OUTBOUND_EMAIL_DAYS = env_int("RETENTION_OUTBOUND_EMAIL_DAYS", 90)  # the outbox's copy of sent replies
+RETENTION_MESSAGE_BODY_DAYS = env_int("RETENTION_MESSAGE_BODY_DAYS", 1095)  # ticket message bodies (3 years)
 
 # --- Logging ----------------------------------------------------------------
 # LOG_LEVEL: default INFO (DEBUG under DEBUG=true). DEBUG with DEBUG off only with LOG_DEBUG_UNTIL=<ISO time>.
