@@ -22,6 +22,7 @@ urlpatterns = [
     path("feedback/", include("aftersales.feedback.urls")),
     path("reports/", include("aftersales.reports.urls")),
     path("imports/", include("aftersales.imports.urls")),
+    path("audit/", include("aftersales.audit.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -608,6 +608,7 @@ MATRIX: list[Row] = [
     Row("imports:index", "GET", "/imports/", LEAD_PAGE),
     Row("imports:upload", "POST", "/imports/upload/", LEAD_POST, {"timezone": "Asia/Shanghai"}),
     Row("imports:run", "GET", "/imports/runs/{import_run}/", LEAD_PAGE),
+    Row("audit:list", "GET", "/audit/?actor=han.pengshuai&action=customer.", LEAD_PAGE),
     Row("imports:preview", "GET", "/imports/runs/{import_run}/preview/", LEAD_PAGE),
     Row("imports:preview", "POST", "/imports/runs/{import_run}/preview/", LEAD_POST,
         {"col-0": "date", "col-1": "customer", "col-2": "issue", "action": "preview"}),
