@@ -74,6 +74,7 @@ MIDDLEWARE = [
     # First, so the latency histogram times the whole stack (docs/deploy.md, "Metrics").
     "aftersales.ops.metrics.RequestLatencyMiddleware",
     "aftersales.core.middleware.RequestIdMiddleware",
+    "aftersales.audit.middleware.ClientIpMiddleware",  # the IP on every audit entry of the request
     "django.middleware.security.SecurityMiddleware",
     "aftersales.core.ratelimit.RateLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
