@@ -45,15 +45,15 @@ IsoDatetimeIn = Annotated[
 ]
 
 
-def named_choices(choices: type[Enum], title: str) -> Any:
-    """A model's choices as an inline enum named ``title`` in the schema.
+def choices_schema(choices: type[Enum], title: str) -> WithJsonSchema:
+    """A model's choices as an inline enum named ``title`` in the schema, for ``Annotated``.
 
     Two choices classes with the same short name (``VendorCase.Status`` and the tickets'
     ``Status``, ``VendorAccount.Kind`` and ``VendorCaseNote.Kind``) would otherwise share one
     component in openapi.json, and one would describe the other's values.
     """
     values = [member.value for member in choices]
-    return Annotated[choices, WithJsonSchema({"type": "string", "enum": values, "title": title})]
+    return WithJsonSchema({"type": "string", "enum": values, "title": title})
 
 
 def user_ref(user: Any) -> dict[str, str] | None:

@@ -26,7 +26,7 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         types = AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
-        self.fields["object_type"].choices = [("", _("Any"))] + [(t, t) for t in types if t]
+        self.fields["object_type"].choices = [("", _("Any"))] + [(t, t) for t in types if t]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

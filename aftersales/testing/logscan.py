@@ -13,6 +13,7 @@ import copy
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from aftersales.core.logging import RedactingFilter
 
@@ -75,8 +76,8 @@ class ScanHandler(logging.Handler):
             RedactingFilter().filter(record)
             return logging.Formatter().format(record)
         for item in reference.filters:
-            keep = item.filter(record) if isinstance(item, logging.Filter) else item(record)
-            if not keep:
+            check: Any = getattr(item, "filter", item)  # a Filter, or a plain callable
+            if not check(record):
                 return ""
         return (reference.formatter or logging.Formatter()).format(record)
 

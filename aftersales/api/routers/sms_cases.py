@@ -6,7 +6,7 @@ Reads go through ``sms.case_queries`` (staff only); every change through ``sms.c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from aftersales.api.auth import caller
-from aftersales.api.schemas import ERRORS, PageParams, UserRef, UtcDatetime, named_choices, page_of, user_ref
+from aftersales.api.schemas import ERRORS, PageParams, UserRef, UtcDatetime, choices_schema, page_of, user_ref
 from aftersales.core.access import require_write
 from aftersales.sms import case_queries as queries
 from aftersales.sms import cases
@@ -25,9 +25,9 @@ from aftersales.tickets.access import get_ticket_for_user
 from aftersales.tickets.models import Status as TicketStatus
 from aftersales.tickets.models import Ticket
 
-VendorKind = named_choices(VendorAccount.Kind, "VendorKind")
-CaseStatus = named_choices(VendorCase.Status, "VendorCaseStatus")
-CaseNoteKind = named_choices(VendorCaseNote.Kind, "VendorCaseNoteKind")
+VendorKind = Annotated[VendorAccount.Kind, choices_schema(VendorAccount.Kind, "VendorKind")]
+CaseStatus = Annotated[VendorCase.Status, choices_schema(VendorCase.Status, "VendorCaseStatus")]
+CaseNoteKind = Annotated[VendorCaseNote.Kind, choices_schema(VendorCaseNote.Kind, "VendorCaseNoteKind")]
 
 router = Router()
 
