@@ -33,6 +33,7 @@ Every row ends as exactly one outcome, and the summary adds up:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections import Counter
@@ -42,6 +43,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from aftersales.core import clock, stamps
@@ -65,6 +68,7 @@ REJECTED = "rejected"
 IN_THE_FUTURE = dt.timedelta(days=1)
 SOURCE_KIND = "import"
 IMPORTED_OUTCOMES = (Outcome.TICKET, Outcome.TIMELINE, Outcome.CHECKIN)
+CASE_NUMBER_MAX: int = VendorCase._meta.get_field("case_number").max_length  # type: ignore[assignment]
 
 
 @dataclass
@@ -141,6 +145,17 @@ class _Written:
     alone: Callable[[], _Written] | None = None  # … or on its own, when the batch is refused
 
 
+@dataclass
+class _Queued:
+    """A new ticket waiting for its batch: the row's result and written, the customer (for the
+    continuation map) and the vendor cases it links (with whether linking set it waiting)."""
+
+    result: RowResult
+    written: _Written
+    customer_pk: int | None
+    links: list[tuple[str, case_actions.ImportedCase, bool]] = field(default_factory=list)  # (key, case, moved)
+
+
 def _batches(items: Iterable[Interpreted], size: int) -> Iterator[list[Interpreted]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
@@ -149,6 +164,12 @@ def _batches(items: Iterable[Interpreted], size: int) -> Iterator[list[Interpret
 
 def _case_key(number: str) -> str:
     return case_actions.normalise_case_number(number).lower()
+
+
+def _case_numbers(item: Interpreted) -> list[tuple[str, str]]:
+    """The row's vendor case numbers, (key, number as stored), in order."""
+    numbers = (case_actions.normalise_case_number(fact.value) for fact in item.facts if fact.kind == "case_number")
+    return [(number.lower(), number) for number in numbers if number]
 
 
 class Loader:
@@ -171,6 +192,12 @@ class Loader:
         self._cases: dict[str, int] = {}  # case number (lower) → VendorCase pk
         self._case_tickets: dict[tuple[int | None, str], int] = {}  # (customer pk, case number) → ticket pk
         self._fake: clock.MovingClock | None = None
+        # The batch's vendor cases as its queued rows leave them (key → case; looked up once a batch)
+        # and the new tickets waiting to be written together (``_flush``).
+        self._batch_cases: dict[str, case_actions.ImportedCase] = {}
+        self._looked_up: set[str] = set()
+        self._queue: list[_Queued] = []
+        self._queued_keys: set[str] = set()
 
     # --- The run -----------------------------------------------------------------------------
     def load(self, items: Iterable[Interpreted], *, batch_size: int = BATCH_SIZE,
@@ -206,6 +233,9 @@ class Loader:
             )
         }
         seen: set[str] = set()
+        self._batch_cases, self._looked_up = {}, set()
+        if self.batched:
+            self._look_up_cases({key: number for item in batch for key, number in _case_numbers(item)})
         results: list[RowResult] = []  # every row's, in order (added to the summary once all are written)
         done: list[tuple[Interpreted, str, tuple[int, str] | None, RowResult, _Written | None]] = []
         for item, fingerprint in zip(batch, fingerprints, strict=True):
@@ -220,7 +250,7 @@ class Loader:
             result, written = self._row(item, fingerprint)
             results.append(result)
             done.append((item, fingerprint, previous, result, written))
-        self._write_pending(done)
+        self._flush()
         for result in results:
             self.summary.add(result)
         new_rows: list[ImportedRow] = []
@@ -254,30 +284,80 @@ class Loader:
         if imported_messages:  # the notes that hold old text are marked imported, like their tickets
             Message.objects.filter(pk__in=imported_messages).update(imported=True)
 
-    def _write_pending(self, done: list[tuple[Interpreted, str, Any, RowResult, _Written | None]]) -> None:
-        """The batch's new tickets in one ``import_tickets`` call; their rows learn ticket and note.
+    def _flush(self) -> None:
+        """Write the queued new tickets: their new vendor cases (``sms.cases.import_cases``), the
+        tickets with their notes and status changes (``tickets.actions.import_tickets``), then the
+        links (``sms.cases.import_links``); their rows learn ticket and note.
 
         Refused as a batch (an action's ValidationError), each is written on its own through the
         per-row actions, so only the row that is refused is quarantined (``REJECTED``)."""
-        waiting = [(result, written) for _i, _f, _p, result, written in done if written and written.pending]
-        if not waiting:
+        queue, self._queue, self._queued_keys = self._queue, [], set()
+        if not queue:
             return
-        pending = [written.pending for _result, written in waiting if written.pending is not None]
+        cases = list({id(case): case for entry in queue for _key, case, _moved in entry.links}.values())
         try:
             with transaction.atomic():
+                case_actions.import_cases(cases, actor=self.actor)
+                pending = [dataclasses.replace(entry.written.pending, steps=[  # type: ignore[type-var]
+                    ticket_actions.ImportedStep(status=Status.WAITING_VENDOR if moved else "",
+                                                reason=case_actions.REASON_LINKED if moved else "",
+                                                note=case_actions.link_note(case.case))
+                    for _key, case, moved in entry.links
+                ]) for entry in queue]  # fmt: skip
                 tickets = ticket_actions.import_tickets(pending, actor=self.actor)
+                case_actions.import_links(cases, tickets, actor=self.actor)
         except ValidationError:
-            for result, written in waiting:
-                self._write_alone(result, written)
+            self._batch_cases, self._looked_up = {}, set()  # rolled back: ask the database again
+            for entry in queue:
+                self._write_alone(entry)
             return
-        notes = dict(
-            Message.objects.filter(ticket__in=tickets, kind=MessageKind.NOTE).values_list("ticket_id", "pk")
-        )
-        for (result, written), ticket in zip(waiting, tickets, strict=True):
-            written.ticket, written.message_id = ticket, notes[ticket.pk]
-            result.ticket_ref = ticket.ref
+        for case in cases:  # written: what the next rows of the batch link to
+            case.new, case.touched, case.links, case.resolved = False, False, [], []
+        notes = dict(  # each ticket's first note: the one with the row's text
+            Message.objects.filter(ticket__in=tickets, kind=MessageKind.NOTE).order_by("-pk")
+            .values_list("ticket_id", "pk")
+        )  # fmt: skip
+        for entry, ticket in zip(queue, tickets, strict=True):
+            entry.written.ticket, entry.written.message_id = ticket, notes[ticket.pk]
+            entry.result.ticket_ref = ticket.ref
+            entry.written.cases = [(key, case.case.pk) for key, case, _moved in entry.links]
+            self._remember_cases(entry.written, entry.customer_pk)
 
-    def _write_alone(self, result: RowResult, written: _Written) -> None:
+    def _remember_cases(self, written: _Written, customer_pk: int | None) -> None:
+        for number, case_pk in written.cases:
+            self._cases[number] = case_pk
+            if written.ticket is not None:
+                self._case_tickets.setdefault((customer_pk, number), written.ticket.pk)
+
+    def _look_up_cases(self, numbers: dict[str, str]) -> None:
+        """The desk's vendor cases for these case numbers (key → number as written), one query: the
+        one this run linked before, else the first whose number matches (as ``_link_case`` finds it)."""
+        wanted = {key: number for key, number in numbers.items() if key not in self._looked_up}
+        if not wanted:
+            return
+        self._looked_up |= set(wanted)
+        known = [self._cases[key] for key in wanted if key in self._cases]
+        found = VendorCase.objects.annotate(upper_number=Upper("case_number")).filter(
+            Q(pk__in=known) | Q(upper_number__in={number.upper() for number in wanted.values()})
+        )
+        by_pk: dict[int, VendorCase] = {}
+        by_number: dict[str, VendorCase] = {}
+        for case in found:  # in the model's order, as ``.first()`` picks
+            by_pk[case.pk] = case
+            by_number.setdefault(case.case_number.upper(), case)
+        for key, number in wanted.items():
+            case = by_pk.get(self._cases.get(key, 0)) or by_number.get(number.upper())
+            if case is not None:
+                self._batch_cases[key] = case_actions.ImportedCase(case=case)
+
+    def _forget_cases(self, item: Interpreted) -> None:
+        """A row written on its own may have opened or linked cases: ask the database next time."""
+        for key, _number in _case_numbers(item):
+            self._batch_cases.pop(key, None)
+            self._looked_up.discard(key)
+
+    def _write_alone(self, entry: _Queued) -> None:
+        result, written = entry.result, entry.written
         assert written.alone is not None
         try:
             with transaction.atomic():
@@ -287,7 +367,9 @@ class Loader:
             written.outcome, written.pending = "", None
             return
         written.ticket, written.message_id, written.pending = alone.ticket, alone.message_id, None
+        written.cases = alone.cases
         result.ticket_ref = alone.ticket.ref if alone.ticket is not None else ""
+        self._remember_cases(written, entry.customer_pk)
 
     def _row(self, item: Interpreted, fingerprint: str) -> tuple[RowResult, _Written | None]:
         source = item.source
@@ -295,20 +377,26 @@ class Loader:
                            customer=item.customer_name, subject=item.subject, occurred_at=item.occurred_at)  # fmt: skip
         try:
             customer = self._check(item)
-            written = self._pending(item, fingerprint, customer)  # written later, with the batch
-            if written is None:
+            written = self._pending(item, fingerprint, customer, result)  # written later, with the batch
+            if written is not None:
+                result.outcome = written.outcome
+                return result, written
+            keys = {key for key, _number in _case_numbers(item)}
+            if keys & self._queued_keys:  # it continues or links a case of a queued row: write those first
+                self._flush()
+            try:
                 with transaction.atomic():  # a refused row leaves nothing behind
                     written = self._write(item, fingerprint, customer)
+            finally:
+                if keys:
+                    self._forget_cases(item)
         except _Quarantine as stop:
             result.reason, result.detail = stop.reason, stop.detail[:2000]
             return result, None
         except ValidationError as exc:  # an action refused the row (TicketActionError, CaseActionError …)
             result.reason, result.detail = REJECTED, "; ".join(exc.messages)[:2000]
             return result, None
-        for number, case_pk in written.cases:
-            self._cases[number] = case_pk
-            if written.ticket is not None:
-                self._case_tickets.setdefault((customer.pk if customer else None, number), written.ticket.pk)
+        self._remember_cases(written, customer.pk if customer else None)
         result.outcome = written.outcome
         result.ticket_ref = written.ticket.ref if written.ticket is not None else ""
         return result, written
@@ -361,23 +449,63 @@ class Loader:
                 return self._continuation(item, target, note_lines)
         return self._ticket(item, fingerprint, customer, owner, note_lines)
 
-    def _pending(self, item: Interpreted, fingerprint: str, customer: Customer | None) -> _Written | None:
-        """A new ticket with no vendor case, no check-in, no continuation: written with its batch."""
+    def _pending(self, item: Interpreted, fingerprint: str, customer: Customer | None,
+                 result: RowResult) -> _Written | None:  # fmt: skip
+        """A new ticket (no check-in, no continuation): queued, written with its batch by ``_flush``.
+
+        Its vendor cases are planned here, in row order, as ``_ticket`` would open and link them:
+        a case this run or the desk has is linked; an unknown number opens a case; linking an open
+        case sets the ticket waiting on the vendor; a row that says it is done resolves the cases it
+        opened."""
         if not self.batched or (item.is_checkin and customer is not None) or item.continues:
             return None
-        if any(fact.kind == "case_number" and case_actions.normalise_case_number(fact.value) for fact in item.facts):
-            return None
+        numbers = _case_numbers(item)
+        if any(len(number) > CASE_NUMBER_MAX for _key, number in numbers):
+            return None  # ``open_case`` refuses it: the row goes alone (and is quarantined)
         owner, lines = self._owners(item)
         assert item.occurred_at is not None
-        status, at, resolution = self._final_status(item)
-        pending = ticket_actions.ImportedTicket(
-            subject=(item.subject or item.description).strip().splitlines()[0], opened_at=item.occurred_at,
-            note=self._note_text(item, lines), description=item.description or item.subject, customer=customer,
+        at0 = item.occurred_at
+        subject = (item.subject or item.description).strip().splitlines()[0]
+        entry = _Queued(result, _Written(Outcome.TICKET), customer.pk if customer is not None else None)
+        ticket_status = Status.OPEN if owner is not None else Status.NEW
+        opened: list[case_actions.ImportedCase] = []
+        for key, number in numbers:
+            if any(key == linked for linked, _case, _moved in entry.links):
+                continue  # linked already (``link_ticket`` does nothing)
+            self._look_up_cases({key: number})
+            case = self._batch_cases.get(key)
+            if case is None:
+                text = f"{item.description} {item.notes}".lower()
+                vendor = next((kind for kind in VendorAccount.Kind.values if kind in text), VendorAccount.Kind.VONAGE)
+                case = case_actions.ImportedCase(new=True, case=VendorCase(
+                    vendor=vendor, case_number=number, subject=subject.strip()[:255], owner=owner, opened_at=at0,
+                    status=VendorCase.Status.WAITING_VENDOR, created_at=at0, updated_at=at0,
+                ))  # fmt: skip
+                self._batch_cases[key] = case
+                opened.append(case)
+            case.case.updated_at, case.touched = at0, True
+            moved = case.case.is_open and ticket_status != Status.WAITING_VENDOR
+            if moved:
+                ticket_status = Status.WAITING_VENDOR
+            case.links.append((len(self._queue), at0))
+            entry.links.append((key, case, moved))
+        status, at, resolution = self._final_status(item, ticket_status)
+        if status in (Status.RESOLVED, Status.CLOSED):
+            for case in opened:  # done at the same time (``change_case_status``)
+                assert at is not None
+                case.resolved.append((case.case.status, at))
+                case.case.status, case.case.updated_at = VendorCase.Status.RESOLVED, at
+                case.case.resolved_at = case.case.resolved_at or at
+        entry.written.pending = ticket_actions.ImportedTicket(
+            subject=subject, opened_at=at0, note=self._note_text(item, lines),
+            description=item.description or item.subject, customer=customer,
             category=self.categories.get(item.category_code) if item.category_code else None, owner=owner,
             status=status, status_at=at, resolution=resolution, source_kind=SOURCE_KIND, source_ref=fingerprint,
         )  # fmt: skip
-        return _Written(Outcome.TICKET, pending=pending,
-                        alone=lambda: self._ticket(item, fingerprint, customer, owner, lines))  # fmt: skip
+        entry.written.alone = lambda: self._ticket(item, fingerprint, customer, owner, lines)
+        self._queue.append(entry)
+        self._queued_keys.update(key for key, _number in numbers)
+        return entry.written
 
     def _owners(self, item: Interpreted) -> tuple[Any, list[str]]:
         """The first owner (None when no agent matches) and the note lines about the others."""
@@ -477,11 +605,15 @@ class Loader:
                                       owner=owner, opened_at=item.occurred_at, tickets=[ticket])  # fmt: skip
         return case, True
 
-    def _final_status(self, item: Interpreted) -> tuple[str, dt.datetime | None, ticket_actions.Resolution | None]:
-        """For a new ticket written with its batch: what ``_status`` would set, when, and the resolution."""
+    def _final_status(self, item: Interpreted,
+                      current: str) -> tuple[str, dt.datetime | None, ticket_actions.Resolution | None]:  # fmt: skip
+        """For a new ticket written with its batch, in status ``current`` after its case links: what
+        ``_status`` would set, when, and the resolution."""
         assert item.occurred_at is not None
         status = item.status
         if status not in Status.values or status == Status.NEW:
+            return "", None, None
+        if current == status or (status == Status.OPEN and current != Status.NEW):
             return "", None, None
         at = item.occurred_at
         if status in (Status.RESOLVED, Status.CLOSED) and item.resolved_at is not None and item.resolved_at > at:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +23,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from aftersales.audit.log import build as audit_build
 from aftersales.audit.log import record as audit
+from aftersales.audit.models import AuditEntry
 from aftersales.core import clock
 from aftersales.core.access import can_write
 from aftersales.core.intake import InboundMail
@@ -170,14 +173,80 @@ def link_ticket(*, case: VendorCase, ticket: Ticket, actor: Any) -> bool:
         _touch(case)
         if case.is_open and ticket.status != Status.WAITING_VENDOR:
             ticket_actions.change_status(ticket=ticket, status=Status.WAITING_VENDOR, actor=actor, reason=REASON_LINKED)
-        ticket_actions.add_note(
-            ticket=ticket,
-            actor=actor,
-            body=_("Linked to vendor case %(case)s: %(subject)s\n%(url)s")
-            % {"case": case_label(case), "subject": case.subject, "url": case_url(case, absolute=True)},
-        )
+        ticket_actions.add_note(ticket=ticket, actor=actor, body=link_note(case))
         audit(actor=actor, action="sms.case.link", obj=case, after={"ticket": ticket.ref})
     return True
+
+
+def link_note(case: VendorCase) -> str:
+    """The note a linked ticket's timeline gets."""
+    return _("Linked to vendor case %(case)s: %(subject)s\n%(url)s") % {
+        "case": case_label(case), "subject": case.subject, "url": case_url(case, absolute=True)
+    }
+
+
+def status_note(old: str, new: str) -> str:
+    """The body of a case's status note ("Waiting on vendor → Resolved")."""
+    return f"{VendorCase.Status(old).label} → {VendorCase.Status(new).label}"
+
+
+# --- Importing old logs in batches -----------------------------------------------------------
+@dataclass
+class ImportedCase:
+    """A vendor case as a batch of imported rows leaves it, for :func:`import_cases` and
+    :func:`import_links`: ``case`` is new (unsaved, in its final state) or one the desk has;
+    ``opened`` and ``resolved`` say what ``open_case`` and ``change_case_status`` did to it (with
+    the times), ``links`` which new tickets ``link_ticket`` linked and when."""
+
+    case: VendorCase
+    new: bool = False
+    resolved: list[tuple[str, dt.datetime]] = field(default_factory=list)  # (old status, at)
+    links: list[tuple[Any, dt.datetime]] = field(default_factory=list)  # (ticket or its index, at)
+    touched: bool = False
+
+
+def import_cases(cases: list[ImportedCase], *, actor: Any) -> None:
+    """Save the batch's new cases (one INSERT), before their tickets' notes name them: the rows
+    ``open_case`` and, for those the row says are done, ``change_case_status`` write."""
+    _require_writer(actor)
+    new = [item for item in cases if item.new]
+    VendorCase.objects.bulk_create([item.case for item in new])
+    entries = []
+    notes = []
+    for item in new:
+        case = item.case
+        entries.append(audit_build(actor=actor, action="sms.case.open", obj=case, at=case.created_at,
+                                   after={"vendor": case.vendor, "case_number": case.case_number,
+                                          "subject": case.subject}))  # fmt: skip
+        for old, at in item.resolved:  # the row that opened it says it is done
+            status = VendorCase.Status.RESOLVED
+            notes.append(VendorCaseNote(case=case, kind=VendorCaseNote.Kind.STATUS, body=status_note(old, status),
+                                        author=_author(actor), at=at))  # fmt: skip
+            entries.append(audit_build(actor=actor, action="sms.case.status", obj=case, before={"status": old},
+                                       after={"status": status, "reopened_tickets": []}, at=at))  # fmt: skip
+    VendorCaseNote.objects.bulk_create(notes)
+    AuditEntry.objects.bulk_create(entries)
+
+
+def import_links(cases: list[ImportedCase], tickets: list[Ticket], *, actor: Any) -> None:
+    """Link the batch's new tickets (``links`` hold their index in ``tickets``) as ``link_ticket``
+    does, whose status change and note ``tickets.actions.import_tickets`` wrote: the links (one
+    INSERT), the cases' ``updated_at``, the audit entries."""
+    _require_writer(actor)
+    through = VendorCase.tickets.through
+    rows = []
+    entries = []
+    for item in cases:
+        for index, at in item.links:
+            ticket = tickets[index]
+            rows.append(through(vendorcase_id=item.case.pk, ticket_id=ticket.pk))
+            entries.append(audit_build(actor=actor, action="sms.case.link", obj=item.case, at=at,
+                                       after={"ticket": ticket.ref}))  # fmt: skip
+    through.objects.bulk_create(rows)
+    for item in cases:
+        if item.touched and not item.new:
+            VendorCase.objects.filter(pk=item.case.pk).update(updated_at=item.case.updated_at)
+    AuditEntry.objects.bulk_create(entries)
 
 
 def _other_open_cases(ticket: Ticket, case: VendorCase) -> bool:
@@ -330,8 +399,7 @@ def change_case_status(*, case: VendorCase, status: str, actor: Any, reopen_tick
             case.resolved_at = None
             fields.append("resolved_at")
         _touch(case, *fields)
-        _note(case, kind=VendorCaseNote.Kind.STATUS, actor=actor,
-              body=f"{VendorCase.Status(old).label} → {VendorCase.Status(status).label}")  # fmt: skip
+        _note(case, kind=VendorCaseNote.Kind.STATUS, actor=actor, body=status_note(old, status))
         moved: list[str] = []
         if reopen_tickets and status in DONE_CASE_STATUSES:
             for ticket in case.tickets.filter(status=Status.WAITING_VENDOR, merged_into__isnull=True).order_by("pk"):

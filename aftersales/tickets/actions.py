@@ -342,6 +342,17 @@ def open_ticket(
 
 # --- Importing old logs in batches ------------------------------------------------------------
 @dataclass(frozen=True)
+class ImportedStep:
+    """What another action does to a new imported ticket right after its note, at ``opened_at``, as
+    the per-row path does it: a status (``change_status`` with ``reason``) and then an internal note
+    (``add_note``, not marked imported), e.g. what linking a vendor case writes."""
+
+    status: str = ""
+    reason: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ImportedTicket:
     """One ticket from an old log for :func:`import_tickets`: what ``open_ticket(imported_at=…)``,
     ``add_note`` and ``change_status`` receive on the per-row path, with their original times."""
@@ -359,6 +370,7 @@ class ImportedTicket:
     resolution: Resolution | None = None
     source_kind: str = ""
     source_ref: str = ""
+    steps: Sequence[ImportedStep] = ()  # after the note, before ``status``
 
 
 def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> list[Ticket]:
@@ -377,8 +389,9 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
             raise TicketActionError(_("A ticket needs a subject."))
         if not (item.note or "").strip():
             raise TicketActionError(_("Write something or attach a file."))
-        if item.status and (item.status not in Status.values or item.status == Status.NEW):
-            raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": item.status})
+        for status in (item.status, *(step.status for step in item.steps)):
+            if status and (status not in Status.values or status == Status.NEW):
+                raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": status})
         _require_agent(item.owner, label=_("own tickets"))
     if not items:
         return []
@@ -388,6 +401,7 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
         tickets: list[Ticket] = []
         unsaved_events: list[TicketEvent] = []
         status_changes: list[tuple[str, dt.datetime, dict[str, Any]] | None] = []  # (old, at, audit after)
+        step_changes: list[list[tuple[str, dict[str, Any]] | None]] = []  # per step: (old, audit after) or None
         for number, item in zip(numbers, items, strict=True):
             ticket = Ticket(
                 number=number,
@@ -410,6 +424,16 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
             )
             deadlines.start(ticket)  # imported: no clocks (called as open_ticket calls it)
             unsaved_events.append(events.created_event(ticket, actor))
+            steps: list[tuple[str, dict[str, Any]] | None] = []
+            for step in item.steps:  # change_status (and add_note, below) at the ticket's time
+                if step.status and step.status != ticket.status:
+                    old = ticket.status
+                    fields = _apply_status(ticket, step.status, actor, step.reason, now=item.opened_at,
+                                           unsaved_events=unsaved_events)  # fmt: skip
+                    steps.append((old, _status_after(ticket, step.status, fields)))
+                else:
+                    steps.append(None)
+            step_changes.append(steps)
             change = None
             if item.status and item.status != ticket.status:  # change_status, in memory, at its time
                 at = item.status_at or item.opened_at
@@ -417,43 +441,64 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
                 fields = _apply_status(ticket, item.status, actor, resolution=item.resolution, now=at,
                                        unsaved_events=unsaved_events)  # fmt: skip
                 ticket.updated_at = at
-                after: dict[str, Any] = {"status": item.status}
-                if "root_cause" in fields:
-                    after["root_cause"] = ticket.root_cause.code if ticket.root_cause else None
-                change = (old, at, after)
+                change = (old, at, _status_after(ticket, item.status, fields))
             tickets.append(ticket)
             status_changes.append(change)
         Ticket.objects.bulk_create(tickets)
         _import_tags(tickets, items)
-        messages = [
-            Message(ticket=ticket, kind=MessageKind.NOTE, author_user=author, channel=ticket.channel,
-                    body=item.note.strip(), created_at=item.opened_at, imported=True)
-            for ticket, item in zip(tickets, items, strict=True)
-        ]  # fmt: skip
-        Message.objects.bulk_create(messages)
+        notes: list[list[Message]] = []  # per ticket: the imported note, then the steps' notes
+        for ticket, item in zip(tickets, items, strict=True):
+            first = Message(ticket=ticket, kind=MessageKind.NOTE, author_user=author, channel=ticket.channel,
+                            body=item.note.strip(), created_at=item.opened_at, imported=True)  # fmt: skip
+            notes.append([first] + [
+                Message(ticket=ticket, kind=MessageKind.NOTE, author_user=author, channel=ticket.channel,
+                        body=step.note.strip(), created_at=item.opened_at)
+                for step in item.steps if step.note.strip()
+            ])  # fmt: skip
+        Message.objects.bulk_create([message for ticket_notes in notes for message in ticket_notes])
         TicketEvent.objects.bulk_create(unsaved_events)
         entries: list[AuditEntry] = []
         docs: list[dict[str, Any]] = []
         told: list[tuple[Ticket, str]] = []
-        for ticket, item, message, change in zip(tickets, items, messages, status_changes, strict=True):
+        for ticket, item, ticket_notes, steps, change in zip(tickets, items, notes, step_changes, status_changes,
+                                                             strict=True):  # fmt: skip
+            message = ticket_notes[0]
             entries.append(audit_build(actor=actor, action="ticket.open", obj=ticket, at=item.opened_at,
                                        after={"ref": ticket.ref, "channel": ticket.channel}))  # fmt: skip
             entries.append(audit_build(actor=actor, action="ticket.message.note", obj=ticket, at=item.opened_at,
                                        after={"message": message.pk}))  # fmt: skip
             told += [(ticket, "opened"), (ticket, "noted")]
+            later = iter(ticket_notes[1:])
+            for step, step_change in zip(item.steps, steps, strict=True):
+                if step_change is not None:
+                    entries.append(audit_build(actor=actor, action="ticket.status", obj=ticket, at=item.opened_at,
+                                               before={"status": step_change[0]}, after=step_change[1]))  # fmt: skip
+                    told.append((ticket, "status"))
+                if step.note.strip():
+                    entries.append(audit_build(actor=actor, action="ticket.message.note", obj=ticket,
+                                               at=item.opened_at, after={"message": next(later).pk}))  # fmt: skip
+                    told.append((ticket, "noted"))
             if change is not None:
                 old, at, after = change
                 entries.append(audit_build(actor=actor, action="ticket.status", obj=ticket, at=at,
                                            before={"status": old}, after=after))  # fmt: skip
                 told.append((ticket, "status"))
             doc = search.ticket_doc(ticket, ())
-            doc["appended"] = [message.body] if message.body != ticket.description else []
+            doc["appended"] = [note.body for note in ticket_notes if note.body != ticket.description]
             doc["now"] = ticket.updated_at
             docs.append(doc)
         AuditEntry.objects.bulk_create(entries)
         search.tickets_imported(docs)
         _after_commit_many(told)
     return tickets
+
+
+def _status_after(ticket: Ticket, status: str, fields: list[str]) -> dict[str, Any]:
+    """The audit entry's ``after`` of a status change (as ``change_status`` writes it)."""
+    after: dict[str, Any] = {"status": status}
+    if "root_cause" in fields:
+        after["root_cause"] = ticket.root_cause.code if ticket.root_cause else None
+    return after
 
 
 def _import_tags(tickets: list[Ticket], items: Sequence[ImportedTicket]) -> None:

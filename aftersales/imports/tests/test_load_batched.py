@@ -4,10 +4,14 @@ The shared samples go through the per-row actions (open_ticket, add_note, change
 at a time) and through the batched path, each inside a transaction rolled back afterwards; the
 tickets, notes, timeline events, audit entries, search docs and search results must be the same
 field by field (references and primary keys aside: they are matched by the row's fingerprint).
+A third file exercises the vendor cases the batch opens, links and resolves (cases, links, case
+notes and their audit entries are compared too).
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,8 @@ from aftersales.core.search.query import search
 from aftersales.customers.models import Customer
 from aftersales.imports import load as loading
 from aftersales.imports.models import AgentAlias
+from aftersales.sms import cases as case_actions
+from aftersales.sms.models import VendorCase, VendorCaseNote
 from aftersales.testing.factories import make_customer
 from aftersales.tickets import actions as ticket_actions
 from aftersales.tickets.models import Message, Ticket, TicketEvent
@@ -30,6 +36,29 @@ pytestmark = pytest.mark.usefixtures("frozen")
 
 SAMPLES = Path(__file__).parent / "samples"
 FILES = [(str(SAMPLES / name), name) for name in ("ops-log-2025.csv", "customer-notes.md")]
+# Vendor cases: opened and resolved by one row, linked later (open or resolved), two in a row, one
+# twice in a row, one the desk had before, a continuation in the same batch, a check-in naming one.
+CASE_ROWS = [
+    ("2025/4/1", "Bluewave Games", "越南送达率下降", "小李", "处理中", "", "已开 case 04700001，vonage"),
+    ("2025/4/1", "星河科技", "印尼送达率下降", "杨", "已解决", "2025/4/3", "case 04700002 已恢复"),
+    ("2025/4/2", "速达物流", "菲律宾延迟", "", "pending", "", "同 case 04700001"),
+    ("2025/4/2", "Bluewave Games", "Sender ID rejected", "老韩", "已关闭", "2025/4/4", "case 04700002 / case 04700003"),
+    ("2025/4/3", "星河科技 子账号2", "余额不足", "小李", "已解决", "2025/4/3", "case 04700003 case 04700003"),
+    ("2025/4/4", "新客户甲", "验证码异常暴增", "杨", "已解决", "2025/4/5", "case 05900001 已回复"),
+    ("2025/4/5", "Bluewave Games", "case 04700001 vonage 回复已恢复", "小李", "已解决", "2025/4/6", ""),
+    ("2025/4/6", "速达物流", "月度回访 case 04700001", "老韩", "", "", ""),
+    ("2025/4/7", "新客户乙", "template rejected", "", "done", "2025/4/8", "case 04700004"),
+]
+
+
+@pytest.fixture
+def case_file(tmp_path: Path) -> tuple[str, str]:
+    path = tmp_path / "cases-2025.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["日期", "客户", "问题描述", "处理人", "状态", "解决时间", "备注"])
+        out.writerows(CASE_ROWS)
+    return str(path), path.name
 QUERIES = ["送达率", "vonage", "验证码", "Bluewave", "星河科技", "case", "Imported", "participants", "余额"]
 
 
@@ -39,6 +68,8 @@ def desk(personas: Any) -> None:
         AgentAlias.objects.create(alias=alias, key=alias, user=user, created_at=clock.now())
     xinghe = make_customer("xinghe", "星河科技", tier="key")
     make_customer("xinghe-2", "星河科技 子账号2", parent=xinghe)
+    with clock.moving(clock.now() - dt.timedelta(days=400)):  # a case the desk had before the import
+        case_actions.open_case(vendor="simulator", case_number="05900001", subject="Earlier case", actor=None)
 
 
 def _snapshot(user: Any) -> dict[str, Any]:
@@ -87,45 +118,67 @@ def _snapshot(user: Any) -> dict[str, Any]:
                              doc.happened_at, doc.updated_at, unref(doc.ref))
         for doc in SearchDoc.objects.filter(kind="ticket")
     }  # fmt: skip
+    numbers = dict(VendorCase.objects.values_list("pk", "case_number"))
+    cases = {
+        row.pop("case_number"): {name: value for name, value in row.items() if name != "id"}
+        for row in VendorCase.objects.values()
+    }
+    links = sorted((numbers[row.vendorcase_id], key[row.ticket_id]) for row in VendorCase.tickets.through.objects.all())
+    case_notes = sorted((numbers[n.case_id], n.kind, n.body, n.at, n.author_id) for n in VendorCaseNote.objects.all())
+    case_audit = sorted(
+        (entry.action, entry.at, entry.actor_label, entry.object_label, unref(entry.before), unref(entry.after))
+        for entry in AuditEntry.objects.filter(action__startswith="sms.")
+    )
     found = {
         q: sorted(key[hit.object_id] for hit in search(q, kinds=["ticket"], per_page=100, user=user).items)
         for q in QUERIES
     }
-    return {"tickets": tickets, "notes": notes, "timeline": timeline, "audit": audit, "docs": docs, "found": found}
+    return {"tickets": tickets, "notes": notes, "timeline": timeline, "audit": audit, "docs": docs, "found": found,
+            "cases": cases, "links": links, "case_notes": case_notes, "case_audit": case_audit}
 
 
-def _import(*, batched: bool, user: Any) -> tuple[dict[str, Any], loading.Summary]:
+def _import(*, batched: bool, user: Any, files: list[tuple[str, str]]) -> tuple[dict[str, Any], loading.Summary]:
     if connection.vendor == "postgresql":  # the same case pks both times: the notes link to /sms/cases/<pk>/
         with connection.cursor() as cursor:
             cursor.execute("SELECT setval(pg_get_serial_sequence('sms_vendorcase', 'id'), 1000, false)")
     with transaction.atomic():
-        run = loading.start_run(actor=None, files=[{"name": name, "path": path, "size": 0} for path, name in FILES])
-        summary = loading.load(loading.interpreted(FILES), run=run, batched=batched, batch_size=10)
+        run = loading.start_run(actor=None, files=[{"name": name, "path": path, "size": 0} for path, name in files])
+        summary = loading.load(loading.interpreted(files), run=run, batched=batched, batch_size=10)
         snapshot = _snapshot(user)
         transaction.set_rollback(True)
     return snapshot, summary
 
 
-def test_the_batched_path_writes_what_the_per_row_path_writes(personas: Any, desk: None,
+def test_the_batched_path_writes_what_the_per_row_path_writes(personas: Any, desk: None, case_file: tuple[str, str],
                                                               monkeypatch: Any) -> None:  # fmt: skip
     calls: list[int] = []
     real = ticket_actions.import_tickets
 
+    linked: list[int] = []
+
     def counted(items: Any, **kwargs: Any) -> Any:
         calls.append(len(items))
+        linked.append(sum(1 for item in items if item.steps))  # tickets whose vendor cases went with the batch
         return real(items, **kwargs)
 
     monkeypatch.setattr(ticket_actions, "import_tickets", counted)
-    one_by_one, per_row_summary = _import(batched=False, user=personas.agent)
+    files = [*FILES, case_file]
+    one_by_one, per_row_summary = _import(batched=False, user=personas.agent, files=files)
     assert calls == []
-    batched, batched_summary = _import(batched=True, user=personas.agent)
+    batched, batched_summary = _import(batched=True, user=personas.agent, files=files)
     assert sum(calls) >= 20 and max(calls) > 1  # most tickets went through the batch
+    assert sum(linked) >= 5
     assert batched_summary.as_dict() == per_row_summary.as_dict()
     assert len(batched["tickets"]) == len(one_by_one["tickets"]) > 20
     for fingerprint, ticket in one_by_one["tickets"].items():
         assert batched["tickets"][fingerprint] == ticket, fingerprint
-    for part in ("notes", "timeline", "audit", "docs"):
+    for part in ("notes", "timeline", "audit", "docs", "cases", "links", "case_notes", "case_audit"):
         assert batched[part] == one_by_one[part], part
+    assert {"04700001", "04700002", "04700003", "04700004", "05900001"} <= set(one_by_one["cases"])
+    assert len([link for link in one_by_one["links"] if link[0].startswith("047")]) >= 6
+    assert {case["status"] for case in one_by_one["cases"].values()} == {"waiting_vendor", "resolved"}
+    assert any(kind == "timeline" for kind in per_row_summary.outcomes)
+    assert any(kind == "checkin" for kind in per_row_summary.outcomes)
     assert any(batched["found"].values())
     assert batched["found"] == one_by_one["found"]
 
