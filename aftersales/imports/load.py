@@ -47,7 +47,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
-from aftersales.core import clock, stamps
+from aftersales.core import bulk, clock, stamps
 from aftersales.core.access import can_write
 from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import log_checkin
@@ -275,7 +275,7 @@ class Loader:
                 retried.append(row)
             else:
                 new_rows.append(row)
-        ImportedRow.objects.bulk_create(new_rows)
+        bulk.insert(new_rows)
         if retried:
             ImportedRow.objects.bulk_update(
                 retried, ["run", "file", "sheet", "line", "raw", "outcome", "reason", "detail", "ticket", "message",

@@ -25,8 +25,7 @@ from django.utils.translation import gettext_noop
 
 from aftersales.audit.log import build as audit_build
 from aftersales.audit.log import record as audit
-from aftersales.audit.models import AuditEntry
-from aftersales.core import clock
+from aftersales.core import bulk, clock
 from aftersales.core.access import can_write
 from aftersales.core.intake import InboundMail
 from aftersales.notify.api import notify
@@ -224,8 +223,8 @@ def import_cases(cases: list[ImportedCase], *, actor: Any) -> None:
                                         author=_author(actor), at=at))  # fmt: skip
             entries.append(audit_build(actor=actor, action="sms.case.status", obj=case, before={"status": old},
                                        after={"status": status, "reopened_tickets": []}, at=at))  # fmt: skip
-    VendorCaseNote.objects.bulk_create(notes)
-    AuditEntry.objects.bulk_create(entries)
+    bulk.insert(notes)
+    bulk.insert(entries)
 
 
 def import_links(cases: list[ImportedCase], tickets: list[Ticket], *, actor: Any) -> None:
@@ -242,11 +241,11 @@ def import_links(cases: list[ImportedCase], tickets: list[Ticket], *, actor: Any
             rows.append(through(vendorcase_id=item.case.pk, ticket_id=ticket.pk))
             entries.append(audit_build(actor=actor, action="sms.case.link", obj=item.case, at=at,
                                        after={"ticket": ticket.ref}))  # fmt: skip
-    through.objects.bulk_create(rows)
+    bulk.insert(rows)
     for item in cases:
         if item.touched and not item.new:
             VendorCase.objects.filter(pk=item.case.pk).update(updated_at=item.case.updated_at)
-    AuditEntry.objects.bulk_create(entries)
+    bulk.insert(entries)
 
 
 def _other_open_cases(ticket: Ticket, case: VendorCase) -> bool:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_noop
 from aftersales.audit.log import build as audit_build
 from aftersales.audit.log import record as audit
 from aftersales.audit.models import AuditEntry
-from aftersales.core import clock, stamps, uploads
+from aftersales.core import bulk, clock, stamps, uploads
 from aftersales.core.access import can_write, require_lead
 from aftersales.core.models import next_values
 from aftersales.customers.models import Contact, Customer
@@ -444,7 +444,7 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
                 change = (old, at, _status_after(ticket, item.status, fields))
             tickets.append(ticket)
             status_changes.append(change)
-        Ticket.objects.bulk_create(tickets)
+        bulk.insert(tickets)
         _import_tags(tickets, items)
         notes: list[list[Message]] = []  # per ticket: the imported note, then the steps' notes
         for ticket, item in zip(tickets, items, strict=True):
@@ -455,8 +455,8 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
                         body=step.note.strip(), created_at=item.opened_at)
                 for step in item.steps if step.note.strip()
             ])  # fmt: skip
-        Message.objects.bulk_create([message for ticket_notes in notes for message in ticket_notes])
-        TicketEvent.objects.bulk_create(unsaved_events)
+        bulk.insert([message for ticket_notes in notes for message in ticket_notes])
+        bulk.insert(unsaved_events)
         entries: list[AuditEntry] = []
         docs: list[dict[str, Any]] = []
         told: list[tuple[Ticket, str]] = []
@@ -487,7 +487,7 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
             doc["appended"] = [note.body for note in ticket_notes if note.body != ticket.description]
             doc["now"] = ticket.updated_at
             docs.append(doc)
-        AuditEntry.objects.bulk_create(entries)
+        bulk.insert(entries)
         search.tickets_imported(docs)
         _after_commit_many(told)
     return tickets

@@ -180,7 +180,12 @@ def put_many(docs: Iterable[dict[str, Any]], *, replace: bool = True) -> int:
         marks = ", ".join(["%s"] * len(_PUT_FIELDS))
         field_objs = [cast(Field, SearchDoc._meta.get_field(name)) for name in _PUT_FIELDS]
         params = [tuple(f.get_db_prep_save(r[f.name], connection) for f in field_objs) for r in rows]
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
+        if connection.vendor == "postgresql":  # COPY: psycopg writes the values, no quoting in Python
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in params:
+                    copy.write_row(values)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
     return len(rows)
 
 
