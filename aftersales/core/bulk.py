@@ -62,6 +62,11 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
 
 def _value(obj: models.Model, field: models.Field[Any, Any], json: set[str]) -> Any:
     value = getattr(obj, field.attname)
+    if value is None and field.is_relation and field.is_cached(obj):  # type: ignore[attr-defined]
+        related = field.get_cached_value(obj)  # type: ignore[attr-defined]
+        if related is not None:  # saved after it was assigned (as bulk_create does: take its pk now)
+            value = related.pk
+            setattr(obj, field.attname, value)
     if field.attname in json:
         return field.get_db_prep_save(value, connection)  # psycopg's Jsonb, with the field's encoder
     if isinstance(value, _PLAIN):

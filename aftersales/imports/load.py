@@ -298,10 +298,11 @@ class Loader:
         try:
             with transaction.atomic():
                 case_actions.import_cases(cases, actor=self.actor)
+                link_notes = {id(case): case_actions.link_note(case.case) for case in cases}
                 pending = [dataclasses.replace(entry.written.pending, steps=[  # type: ignore[type-var]
                     ticket_actions.ImportedStep(status=Status.WAITING_VENDOR if moved else "",
                                                 reason=case_actions.REASON_LINKED if moved else "",
-                                                note=case_actions.link_note(case.case))
+                                                note=link_notes[id(case)])
                     for _key, case, moved in entry.links
                 ]) for entry in queue]  # fmt: skip
                 tickets = ticket_actions.import_tickets(pending, actor=self.actor)
