@@ -298,7 +298,8 @@ class Loader:
         try:
             with transaction.atomic():
                 case_actions.import_cases(cases, actor=self.actor)
-                link_notes = {id(case): case_actions.link_note(case.case) for case in cases}
+                notes_by_pk = case_actions.link_notes(case.case for case in cases)
+                link_notes = {id(case): notes_by_pk[case.case.pk] for case in cases}
                 pending = [dataclasses.replace(entry.written.pending, steps=[  # type: ignore[type-var]
                     ticket_actions.ImportedStep(status=Status.WAITING_VENDOR if moved else "",
                                                 reason=case_actions.REASON_LINKED if moved else "",

@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass
 
 from aftersales.core.stamps import StampedCache
+from aftersales.sla.business_time import BusinessCalendar
 from aftersales.sla.models import STAMP, Calendar, Policy
 
 
@@ -66,6 +67,15 @@ def cached_policy(pk: int | None) -> Policy | None:
 def cached_calendar(pk: int | None) -> Calendar | None:
     """Calendar ``pk`` from the cache (None if not there). Shared: callers must not change it."""
     return _cache.get().calendars.get(pk) if pk is not None else None
+
+
+def default_engine() -> BusinessCalendar:
+    """The default policy's business calendar arithmetic, without copying the policy (read only)."""
+    policy = _cache.get().default
+    if policy is None:
+        return default_policy().calendar.engine()
+    calendar = cached_calendar(policy.calendar_id) or policy.calendar
+    return calendar.engine()
 
 
 def default_policy() -> Policy:

@@ -177,11 +177,18 @@ def link_ticket(*, case: VendorCase, ticket: Ticket, actor: Any) -> bool:
     return True
 
 
-def link_note(case: VendorCase) -> str:
-    """The note a linked ticket's timeline gets."""
+def link_note(case: VendorCase, *, url: str | None = None) -> str:
+    """The note a linked ticket's timeline gets (``url``: the case's address, if known already)."""
     return _("Linked to vendor case %(case)s: %(subject)s\n%(url)s") % {
-        "case": case_label(case), "subject": case.subject, "url": case_url(case, absolute=True)
+        "case": case_label(case), "subject": case.subject, "url": url or case_url(case, absolute=True)
     }
+
+
+def link_notes(cases: Iterable[VendorCase]) -> dict[int, str]:
+    """``link_note`` of many saved cases (by pk), resolving the case page's address once."""
+    marker = 987654321
+    pattern = case_url(VendorCase(pk=marker), absolute=True)
+    return {case.pk: link_note(case, url=pattern.replace(str(marker), str(case.pk))) for case in cases}
 
 
 def status_note(old: str, new: str) -> str:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.sla.business_time import BusinessCalendar
 from aftersales.sla.listeners import register_policy_listener
-from aftersales.sla.policies import cached_calendar, cached_policy, default_policy, select_policy
+from aftersales.sla.policies import cached_calendar, cached_policy, default_engine, select_policy
 from aftersales.tickets.models import DONE_STATUSES, OPEN_STATUSES, SlaTarget, Ticket
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ def _span_engine(ticket: Ticket) -> BusinessCalendar:
     """The ticket's business calendar; tickets without clocks (imported) use the default policy's."""
     if ticket.sla_policy_id is not None:
         return engine_of(ticket)
-    return default_policy().calendar.engine()
+    return default_engine()
 
 
 def count_time_in_status(ticket: Ticket, old: str, new: str, now: dt.datetime) -> list[str]:
