@@ -36,8 +36,10 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     pk = meta.pk
     assert pk is not None
     fields = [field for field in meta.local_concrete_fields if field is not pk]
-    computed = any(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) or f.has_db_default()
-                   for f in fields)  # fmt: skip
+    computed = any(  # values the database or ``pre_save`` would fill in: leave those to bulk_create
+        getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) or f.has_db_default()  # type: ignore[attr-defined]
+        for f in fields
+    )
     if connection.vendor != "postgresql" or computed or not isinstance(pk, AutoFieldMixin):
         return model._default_manager.bulk_create(objs)  # type: ignore[no-any-return]
     json = {field.attname for field in fields if isinstance(field, models.JSONField)}

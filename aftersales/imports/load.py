@@ -166,6 +166,11 @@ def _case_key(number: str) -> str:
     return case_actions.normalise_case_number(number).lower()
 
 
+def _pending_of(entry: _Queued) -> ticket_actions.ImportedTicket:
+    assert entry.written.pending is not None
+    return entry.written.pending
+
+
 def _case_numbers(item: Interpreted) -> list[tuple[str, str]]:
     """The row's vendor case numbers, (key, number as stored), in order."""
     numbers = (case_actions.normalise_case_number(fact.value) for fact in item.facts if fact.kind == "case_number")
@@ -300,7 +305,7 @@ class Loader:
                 case_actions.import_cases(cases, actor=self.actor)
                 notes_by_pk = case_actions.link_notes(case.case for case in cases)
                 link_notes = {id(case): notes_by_pk[case.case.pk] for case in cases}
-                pending = [dataclasses.replace(entry.written.pending, steps=[  # type: ignore[type-var]
+                pending = [dataclasses.replace(_pending_of(entry), steps=[
                     ticket_actions.ImportedStep(status=Status.WAITING_VENDOR if moved else "",
                                                 reason=case_actions.REASON_LINKED if moved else "",
                                                 note=link_notes[id(case)])
@@ -348,9 +353,9 @@ class Loader:
             by_pk[case.pk] = case
             by_number.setdefault(case.case_number.upper(), case)
         for key, number in wanted.items():
-            case = by_pk.get(self._cases.get(key, 0)) or by_number.get(number.upper())
-            if case is not None:
-                self._batch_cases[key] = case_actions.ImportedCase(case=case)
+            known_case = by_pk.get(self._cases.get(key, 0)) or by_number.get(number.upper())
+            if known_case is not None:
+                self._batch_cases[key] = case_actions.ImportedCase(case=known_case)
 
     def _forget_cases(self, item: Interpreted) -> None:
         """A row written on its own may have opened or linked cases: ask the database next time."""

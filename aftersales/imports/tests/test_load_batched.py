@@ -120,7 +120,7 @@ def _snapshot(user: Any) -> dict[str, Any]:
     }  # fmt: skip
     numbers = dict(VendorCase.objects.values_list("pk", "case_number"))
     cases = {
-        row.pop("case_number"): {name: value for name, value in row.items() if name != "id"}
+        row["case_number"]: {name: value for name, value in row.items() if name not in ("id", "case_number")}
         for row in VendorCase.objects.values()
     }
     links = sorted((numbers[row.vendorcase_id], key[row.ticket_id]) for row in VendorCase.tickets.through.objects.all())

@@ -1,0 +1,37 @@
+"""``core.bulk.insert`` (COPY on PostgreSQL, ``bulk_create`` elsewhere) saves what ``bulk_create`` saves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aftersales.audit.log import build as audit_build
+from aftersales.audit.models import AuditEntry
+from aftersales.core import bulk, clock
+from aftersales.tickets.models import Channel, Ticket, TicketEvent
+
+
+def test_insert_saves_the_rows_with_their_pks_json_and_foreign_keys(personas: Any) -> None:
+    entries = [
+        audit_build(actor=personas.lead, action="imports.test", obj=personas.customer,
+                    before={"n": n}, after={"名": "星河科技", "tab": "a\tb\nc\\d", "none": None})
+        for n in range(3)
+    ]  # fmt: skip
+    saved = bulk.insert(entries)
+    assert [entry.pk for entry in saved] == sorted({entry.pk for entry in saved}) and saved[0].pk is not None
+    stored = list(AuditEntry.objects.filter(action="imports.test").order_by("pk"))
+    assert [entry.pk for entry in stored] == [entry.pk for entry in saved]
+    assert [entry.before for entry in stored] == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert stored[0].after == {"名": "星河科技", "tab": "a\tb\nc\\d", "none": None}
+    assert stored[0].actor_id == personas.lead.pk and stored[0].object_label == str(personas.customer)
+    later = audit_build(actor=None, action="imports.test", obj=None)
+    later.save()  # the sequence moved past the rows: the next pk does not collide
+    assert later.pk > saved[-1].pk
+
+    now = clock.now()
+    ticket = Ticket(number=990001, ref="T-990001", subject="Bulk", channel=Channel.IMPORT, created_at=now,
+                    updated_at=now, status_since=now)  # fmt: skip
+    event = TicketEvent(ticket=ticket, kind="created", at=now, after={"status": "new"})  # assigned before saved
+    bulk.insert([ticket])
+    bulk.insert([event])
+    assert TicketEvent.objects.get(pk=event.pk).ticket_id == ticket.pk
+    assert bulk.insert([]) == []
