@@ -37,7 +37,8 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     assert pk is not None
     fields = [field for field in meta.local_concrete_fields if field is not pk]
     computed = any(  # values the database or ``pre_save`` would fill in: leave those to bulk_create
-        getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) or f.has_db_default()  # type: ignore[attr-defined]
+        getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) or getattr(f, "generated", False)
+        or f.has_db_default()  # type: ignore[attr-defined]
         for f in fields
     )
     if connection.vendor != "postgresql" or computed or not isinstance(pk, AutoFieldMixin):
