@@ -6,7 +6,7 @@ PRODUCTS = [("sms", "SMS"), ("wap", "WAP"), ("ddt", "DDT"), ("voice", "Voice"), 
 def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     Product = apps.get_model("customers", "Product")
     for code, name in PRODUCTS:
-        Product.objects.get_or_create(code=code, defaults={"name": name})
+        Product.objects.db_manager(schema_editor.connection.alias).get_or_create(code=code, defaults={"name": name})
 
 
 class Migration(migrations.Migration):

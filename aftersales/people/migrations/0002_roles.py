@@ -6,7 +6,7 @@ ROLES = ("admin", "lead", "agent", "viewer")
 def create_roles(apps, schema_editor):  # type: ignore[no-untyped-def]
     Group = apps.get_model("auth", "Group")
     for name in ROLES:
-        Group.objects.get_or_create(name=name)
+        Group.objects.db_manager(schema_editor.connection.alias).get_or_create(name=name)
 
 
 class Migration(migrations.Migration):

@@ -22,7 +22,7 @@ LEAD_TIMES = [
 def seed(apps, schema_editor):
     LeadTime = apps.get_model("sms", "LeadTime")
     for country, kind, days, note in LEAD_TIMES:
-        LeadTime.objects.get_or_create(country=country, type=kind, defaults={"expected_days": days, "note": note})
+        LeadTime.objects.db_manager(schema_editor.connection.alias).get_or_create(country=country, type=kind, defaults={"expected_days": days, "note": note})
 
 
 class Migration(migrations.Migration):

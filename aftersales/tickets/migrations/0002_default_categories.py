@@ -29,9 +29,9 @@ DEFAULTS = [
 def seed(apps, schema_editor):  # type: ignore[no-untyped-def]
     Category = apps.get_model("tickets", "Category")
     for group_order, (code, en, zh, children) in enumerate(DEFAULTS):
-        group, _ = Category.objects.get_or_create(code=code, defaults={"name_en": en, "name_zh": zh, "order": group_order * 10})
+        group, _ = Category.objects.db_manager(schema_editor.connection.alias).get_or_create(code=code, defaults={"name_en": en, "name_zh": zh, "order": group_order * 10})
         for order, (child_code, child_en, child_zh) in enumerate(children):
-            Category.objects.get_or_create(
+            Category.objects.db_manager(schema_editor.connection.alias).get_or_create(
                 code=child_code,
                 defaults={"parent": group, "name_en": child_en, "name_zh": child_zh, "order": group_order * 10 + order + 1},
             )

@@ -18,7 +18,7 @@ DEFAULT_ROOT_CAUSES = [
 def seed_root_causes(apps, schema_editor):  # type: ignore[no-untyped-def]
     RootCause = apps.get_model("tickets", "RootCause")
     for order, (code, en, zh) in enumerate(DEFAULT_ROOT_CAUSES):
-        RootCause.objects.get_or_create(code=code, defaults={"name_en": en, "name_zh": zh, "order": (order + 1) * 10})
+        RootCause.objects.db_manager(schema_editor.connection.alias).get_or_create(code=code, defaults={"name_en": en, "name_zh": zh, "order": (order + 1) * 10})
 
 
 class Migration(migrations.Migration):

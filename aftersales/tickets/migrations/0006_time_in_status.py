@@ -9,18 +9,18 @@ def backfill(apps, schema_editor):
     reopenings are counted from the status events. Time already spent is not reconstructed."""
     Ticket = apps.get_model("tickets", "Ticket")
     TicketEvent = apps.get_model("tickets", "TicketEvent")
-    Ticket.objects.filter(status_since__isnull=True).update(status_since=models.F("created_at"))
+    Ticket.objects.db_manager(schema_editor.connection.alias).filter(status_since__isnull=True).update(status_since=models.F("created_at"))
     done = {"resolved", "closed"}
     last: dict[int, object] = {}
     reopened: dict[int, int] = {}
-    for ticket_id, at, before, after in TicketEvent.objects.filter(kind="status").order_by("at", "id").values_list(
+    for ticket_id, at, before, after in TicketEvent.objects.db_manager(schema_editor.connection.alias).filter(kind="status").order_by("at", "id").values_list(
         "ticket_id", "at", "before", "after"
     ).iterator(chunk_size=2000):
         last[ticket_id] = at
         if (before or {}).get("status") in done and (after or {}).get("status") not in done:
             reopened[ticket_id] = reopened.get(ticket_id, 0) + 1
     for ticket_id, at in last.items():
-        Ticket.objects.filter(pk=ticket_id).update(status_since=at, reopen_count=reopened.get(ticket_id, 0))
+        Ticket.objects.db_manager(schema_editor.connection.alias).filter(pk=ticket_id).update(status_since=at, reopen_count=reopened.get(ticket_id, 0))
 
 
 class Migration(migrations.Migration):
