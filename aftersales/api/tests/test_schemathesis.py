@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -28,9 +30,18 @@ schema.app = application
 
 
 @pytest.fixture
-def lead_token(personas: Any) -> str:
+def lead_token(personas: Any) -> Any:
     _token, raw = issue_token(user=personas.lead, name="schemathesis", actor=None)
-    return raw
+    # Called straight through the WSGI handler (not Django's test Client), each request would close
+    # the test's database connection when it starts and ends (``close_old_connections``): on
+    # PostgreSQL that drops the test transaction. The test Client unhooks it the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield raw
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
