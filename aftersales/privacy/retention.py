@@ -38,7 +38,7 @@ from aftersales.mail.models import InboundEmail, InboundState, OutboundEmail, Ou
 from aftersales.tickets import search as ticket_search
 from aftersales.tickets.models import Message, Ticket
 
-BATCH = 2_000
+BATCH = 500  # rows per transaction; each batch also rewrites its tickets' search docs
 # What a purged message body reads; the same text in every language (it is stored data).
 PURGED_BODY = "[body purged under retention]"
 
