@@ -29,12 +29,14 @@ _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 _SECRET_KV = re.compile(
     r"(?i)\b((?:api[_-]?key|api[_-]?secret|secret|password|passwd|token)[\"']?)(\s*[=:]\s*)([\"']?)[^\s\"'&,;]+"
 )
+_URL_PLUS = re.compile(r"%2[Bb](?=\d)")
 _TOKEN = re.compile(r"\bas_[A-Za-z0-9_-]{16,}")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 
 
 def redact(text: str) -> str:
     """Mask emails, phone numbers, bearer tokens, API tokens and key=value secrets."""
+    text = _URL_PLUS.sub("+", text)  # a URL's %2B before digits: a phone number's plus, in a query string
     text = _BEARER.sub(r"\1[REDACTED]", text)
     text = _TOKEN.sub("as_[REDACTED]", text)
     text = _JWT.sub("[REDACTED]", text)
@@ -64,7 +66,18 @@ class RedactingFilter(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
+        # Extras (``extra={...}``, Django's ``request``) are written by the JSON formatter too: a
+        # request's repr carries its query string. Numbers and flags stay; the rest is masked text.
+        for key, value in list(record.__dict__.items()):
+            if key in _STANDARD_ATTRS or value is None or isinstance(value, bool | int | float):
+                continue
+            record.__dict__[key] = redact(str(value))
         return True
+
+
+_STANDARD_ATTRS = frozenset(
+    [*logging.LogRecord("", 0, "", 0, "", None, None).__dict__, "message", "asctime", "request_id", "taskName"]
+)
 
 
 _TRACEBACK_FORMATTER = logging.Formatter()

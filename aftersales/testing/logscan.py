@@ -20,8 +20,8 @@ from aftersales.core.logging import RedactingFilter
 # name → pattern; each match is one finding.
 PATTERNS: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"(?<![\w.+-])[\w.+-]*\w@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])"),
-    # E.164: + then 8 to 15 digits, maybe grouped by spaces or dashes (+86 138-0013-8000).
-    "phone": re.compile(r"(?<![\w+*])\+\d(?:[ \-]?\d){7,14}(?![\d*])"),
+    # E.164: + (or %2B in a URL) then 8 to 15 digits, maybe grouped by spaces or dashes (+86 138-0013-8000).
+    "phone": re.compile(r"(?<![\w+*])(?:\+|%2[Bb])\d(?:[ \-]?\d){7,14}(?![\d*])"),
     # A Chinese mobile number written without the country code: 1[3-9] and nine more digits, alone.
     "mobile": re.compile(r"(?<![\w*+.:/-])1[3-9]\d{9}(?![\w*])"),
     "api_token": re.compile(r"\bas_(?!\[REDACTED\])[A-Za-z0-9_-]{16,}"),

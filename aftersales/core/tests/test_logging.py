@@ -59,6 +59,23 @@ def test_filter_masks_the_traceback_and_json_secrets():
         assert secret not in line
 
 
+def test_filter_masks_extras_such_as_the_request_django_logs():
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/api/v1/search", {"q": "+8613800138000"})
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Unprocessable Entity: %s",
+                               ("/api/v1/search",), None)
+    record.request = request
+    record.status_code = 422
+    RedactingFilter().filter(record)
+    formatter = build_logging(level="INFO")["formatters"]["json"]
+    from pythonjsonlogger.json import JsonFormatter
+
+    line = JsonFormatter(formatter["fmt"]).format(record)
+    assert "13800138000" not in line and "8613800138000" not in line
+    assert json.loads(line)["status_code"] == 422
+
+
 # --- The level from the environment -----------------------------------------------------------
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 
@@ -149,6 +166,7 @@ def test_bad_rotation_settings_are_refused():
 LEAKS = [
     ("phone", "sms to +8613800138000 failed"),
     ("phone", "call +86 138-0013-8000"),
+    ("phone", "GET /api/v1/search?q=%2B8613800138000"),
     ("mobile", "联系人 13800138000 未接"),
     ("email", "reply from zhou.min@starriver.example"),
     ("api_token", "token as_Zx9yW8vU7tS6rQ5pO4nM3 used"),
