@@ -16,9 +16,11 @@ Every row ends as exactly one outcome, and the summary adds up:
   ("participants", kept in that note) and an owner name that matched no agent; vendor case numbers
   link the ticket to their ``VendorCase`` (opened if the desk has none); the status last, at the
   resolution time.
-- **Per batch**: a new ticket with no vendor case (most rows) is written with the rest of its batch
-  by ``tickets.actions.import_tickets`` (the same rows as ``open_ticket`` + ``add_note`` +
-  ``change_status``, one INSERT per table); if that is refused, each of them is written alone.
+- **Per batch**: a new ticket (most rows, with or without vendor cases) is written with the rest of
+  its batch: ``sms.cases.import_cases`` (the cases it opens), ``tickets.actions.import_tickets``
+  (the same rows as ``open_ticket`` + ``add_note`` + the case links' status and note +
+  ``change_status``, one INSERT or COPY per table), ``sms.cases.import_links``; if that is refused,
+  each of them is written alone. Check-ins and continuations are written row by row.
 - **Continuations** (``Interpreted.continues``): an internal note at the original time on the
   ticket that carried that case number earlier in the run (or, in the desk, a ticket linked to
   that vendor case), instead of a new ticket.
