@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
@@ -90,6 +91,14 @@ def build_api() -> NinjaAPI:
     @api.exception_handler(DjangoValidationError)
     def invalid_value(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         return api.create_response(request, {"detail": _validation_message(exc), "errors": []}, status=422)
+
+    @api.exception_handler(DataError)
+    def unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # PostgreSQL refuses a NUL character in text and a number beyond its column's range; the
+        # request was well-formed JSON but names a value no row can hold.
+        detail = _("The request contains a value that cannot be stored or searched (a NUL character, or a "
+                   "number out of range).")
+        return api.create_response(request, {"detail": detail, "errors": []}, status=422)
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
