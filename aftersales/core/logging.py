@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger import json as _json
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -156,6 +157,14 @@ class DebugWindowFilter(logging.Filter):
         return False
 
 
+class JsonFormatter(_json.JsonFormatter):
+    """JSON lines whose traceback is masked too: python-json-logger formats ``exc_info`` itself
+    (not from the filtered ``exc_text``), so the redaction runs here as well."""
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
+
+
 def build_logging(
     *,
     level: str,
@@ -200,7 +209,7 @@ def build_logging(
         },
         "formatters": {
             "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
+                "()": "aftersales.core.logging.JsonFormatter",
                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             },
             "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},

@@ -59,6 +59,23 @@ def test_filter_masks_the_traceback_and_json_secrets():
         assert secret not in line
 
 
+def test_json_lines_mask_the_traceback_too():
+    """python-json-logger formats ``exc_info`` itself, not from the filtered ``exc_text``."""
+    from aftersales.core.logging import JsonFormatter
+
+    try:
+        raise ValueError("no contact for zhou.min@starriver.example, api_secret=s3cr3tvalue")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "could not store", None, sys.exc_info())
+    RedactingFilter().filter(record)
+    line = JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s").format(record)
+    traceback = json.loads(line)["exc_info"]
+    assert "ValueError: no contact for" in traceback
+    for secret in ("zhou.min@starriver.example", "s3cr3tvalue"):
+        assert secret not in traceback
+    assert detect(line) == []
+
+
 def test_filter_masks_extras_such_as_the_request_django_logs():
     from django.test import RequestFactory
 

@@ -37,6 +37,7 @@ def test_the_admin_form_never_shows_the_secret_and_empty_keeps_it(personas):
         "kind": "vonage",
         "api_key": "a1b2c3d4",
         "api_secret": "",
+        "signature_method": "md5hash",
         "customer": personas.customer.pk,
         "options": "{}",
         "active": "on",
