@@ -162,7 +162,8 @@ class JsonFormatter(_json.JsonFormatter):
     (not from the filtered ``exc_text``), so the redaction runs here as well."""
 
     def formatException(self, ei: Any) -> str:
-        return redact(super().formatException(ei))
+        text = super().formatException(ei)
+        return redact(text if isinstance(text, str) else "\n".join(text))
 
 
 def build_logging(
