@@ -28,7 +28,7 @@ from aftersales.customers.forms import agent_label
 from aftersales.customers.models import Customer
 from aftersales.knowledge import queries as knowledge_queries
 from aftersales.knowledge.models import TicketSolution
-from aftersales.reports import sets, stats
+from aftersales.reports import daily, sets, stats
 from aftersales.reports.periods import Period, desk_timezone
 from aftersales.reports.scope import Scope
 from aftersales.reports.sets import NONE
@@ -80,13 +80,19 @@ def aggregate_set(scope: Scope, key: str, **aggregates: Any) -> dict[str, Any]:
 def volume(scope: Scope) -> Volume:
     """Tickets in and out, the backlog at the period's end, proactive and imported tickets (4 queries,
     each one index scan: the tickets opened, resolved, still open, resolved after the end)."""
-    opened = sets.tickets(scope, "created").aggregate(
-        created=Count("pk"),
-        **{key: Count("pk", filter=sets.SETS[key].q(scope)) for key in ("proactive", "imported")},
-    )
+    if daily.covers(scope):
+        stored = daily.opened(scope).aggregate(created=Sum("n"), proactive=Sum("proactive"), imported=Sum("imported"))
+        opened = {key: value or 0 for key, value in stored.items()}
+        resolved = daily.resolved(scope).aggregate(n=Sum("n"))["n"] or 0
+    else:
+        opened = sets.tickets(scope, "created").aggregate(
+            created=Count("pk"),
+            **{key: Count("pk", filter=sets.SETS[key].q(scope)) for key in ("proactive", "imported")},
+        )
+        resolved = sets.tickets(scope, "resolved").count()
     found = {
         **opened,
-        "resolved": sets.tickets(scope, "resolved").count(),
+        "resolved": resolved,
         "open_at_end": aggregate_set(scope, "open_at_end", n=Count("pk"))["n"],
     }
     keys = ("created", "resolved", "open_at_end", "proactive", "imported")
@@ -123,17 +129,22 @@ def overview(scope: Scope) -> Overview:
     The period's counts are the sums of its days (every ticket of a set falls on exactly one day of
     the period, in the desk's timezone), so the tiles and the chart cannot disagree."""
     tz = desk_timezone()
-    opened = {
-        row["day"]: row for row in
-        sets.tickets(scope, "created").annotate(day=TruncDate("created_at", tzinfo=tz)).order_by().values("day")
-        .annotate(n=Count("pk"), proactive=Count("pk", filter=Q(channel="monitoring")),
-                  imported=Count("pk", filter=Q(imported=True)))
-    }
-    resolved = {
-        row["day"]: row for row in
-        sets.tickets(scope, "resolved").annotate(day=TruncDate("resolved_at", tzinfo=tz)).order_by().values("day")
-        .annotate(n=Count("pk"), reopened=Count("pk", filter=Q(reopen_count__gt=0)))
-    }
+    if daily.covers(scope):
+        opened_rows = daily.opened(scope).values("day").annotate(
+            n=Sum("n"), proactive=Sum("proactive"), imported=Sum("imported"))
+        resolved_rows = daily.resolved(scope).values("day").annotate(n=Sum("n"), reopened=Sum("reopened"))
+    else:
+        opened_rows = (
+            sets.tickets(scope, "created").annotate(day=TruncDate("created_at", tzinfo=tz)).order_by().values("day")
+            .annotate(n=Count("pk"), proactive=Count("pk", filter=Q(channel="monitoring")),
+                      imported=Count("pk", filter=Q(imported=True)))
+        )
+        resolved_rows = (
+            sets.tickets(scope, "resolved").annotate(day=TruncDate("resolved_at", tzinfo=tz)).order_by()
+            .values("day").annotate(n=Count("pk"), reopened=Count("pk", filter=Q(reopen_count__gt=0)))
+        )
+    opened = {row["day"]: row for row in opened_rows if row["n"]}
+    resolved = {row["day"]: row for row in resolved_rows if row["n"]}
     backlog = aggregate_set(scope, "open_at_end", n=Count("pk"),
                             **{key: Count("pk", filter=sets.age_q(scope, key)) for key in sets.AGE_BUCKETS})
 
@@ -274,7 +285,15 @@ def sla(scope: Scope, dimension: str | None = None) -> list[SlaRow]:
         "resolution_late": sets.SETS["breached_resolution"].q(scope),
     }
     aggregates = {"n": Count("pk"), **{k: Count("pk", filter=c) for k, c in conds.items()}}
-    if dimension:
+    if dimension in (None, "category") and daily.covers(scope):
+        stored = daily.opened(scope)
+        sums = {"n": Sum("with_sla"), **{name: Sum(name) for name in conds}}
+        if dimension:
+            found = {row.pop("category_id"): row for row in stored.values("category_id").annotate(**sums)
+                     if row["n"]}
+        else:
+            found = {stats.ALL: {k: v or 0 for k, v in stored.aggregate(**sums).items()}}
+    elif dimension:
         field_name = sets.DIMENSIONS[dimension]
         found = {row.pop(field_name): row for row in base.order_by().values(field_name).annotate(**aggregates)}
     else:
@@ -347,11 +366,16 @@ def time_spent(scope: Scope, dimension: str = "category") -> list[TimeSpentRow]:
 def spent_and_causes(scope: Scope) -> tuple[list[TimeSpentRow], list[tuple[Any, str, Figure]]]:
     """``(time_spent(scope, "category"), root_causes(scope))`` from one query grouped by category and
     root cause: each breakdown is the other one's groups added up."""
-    rows = list(
-        sets.tickets(scope, "resolved").order_by().values("category_id", "root_cause_id")
-        .annotate(n=Count("pk"), us=Sum("seconds_with_us"), cust=Sum("seconds_waiting_customer"),
-                  vendor=Sum("seconds_waiting_vendor"))
-    )
+    if daily.covers(scope):
+        rows = [row for row in daily.resolved(scope).values("category_id", "root_cause_id").annotate(
+            n=Sum("n"), us=Sum("seconds_with_us"), cust=Sum("seconds_waiting_customer"),
+            vendor=Sum("seconds_waiting_vendor")) if row["n"]]
+    else:
+        rows = list(
+            sets.tickets(scope, "resolved").order_by().values("category_id", "root_cause_id")
+            .annotate(n=Count("pk"), us=Sum("seconds_with_us"), cust=Sum("seconds_waiting_customer"),
+                      vendor=Sum("seconds_waiting_vendor"))
+        )
     by_category: dict[Any, list[int]] = {}
     by_cause: dict[Any, int] = {}
     for row in rows:

@@ -82,3 +82,59 @@ class ReviewDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule} {self.period}"
+
+
+# --- Stored daily figures (``reports.daily``) -------------------------------------------------
+class DailyOpened(models.Model):
+    """The tickets opened on one day (in the desk's timezone) of one team and category, counted
+    for the dashboard's tiles, daily chart and SLA table. Merged tickets are left out, as in
+    ``Scope.tickets()``. A cache of ``tickets_ticket``: ``reports.daily`` keeps it exact."""
+
+    day = models.DateField()
+    team_id = models.BigIntegerField(null=True)
+    category_id = models.BigIntegerField(null=True)
+    n = models.IntegerField(default=0)
+    proactive = models.IntegerField(default=0)
+    imported = models.IntegerField(default=0)
+    with_sla = models.IntegerField(default=0)
+    breached = models.IntegerField(default=0)
+    first_response_late = models.IntegerField(default=0)
+    resolution_late = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "team_id"], name="daily_opened_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} opened {self.n}"
+
+
+class DailyResolved(models.Model):
+    """The tickets resolved on one day of one team, category and root cause, with their reopenings
+    and the business seconds they spent with us / waiting on the customer / on the vendor."""
+
+    day = models.DateField()
+    team_id = models.BigIntegerField(null=True)
+    category_id = models.BigIntegerField(null=True)
+    root_cause_id = models.BigIntegerField(null=True)
+    n = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    seconds_with_us = models.BigIntegerField(default=0)
+    seconds_waiting_customer = models.BigIntegerField(default=0)
+    seconds_waiting_vendor = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "team_id"], name="daily_resolved_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} resolved {self.n}"
+
+
+class DailyStale(models.Model):
+    """An instant whose day's figures may be out of date: written by database triggers on
+    ``tickets_ticket`` (the old and new ``created_at`` / ``resolved_at`` of every insert, delete, and
+    update of a column the daily figures read), consumed by ``reports.daily.refresh``."""
+
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"stale {self.at:%Y-%m-%d %H:%M}"

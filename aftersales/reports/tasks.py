@@ -1,4 +1,5 @@
-"""Reports background work: the scheduled reviews, queued and sent every hour (a period once)."""
+"""Reports background work: the scheduled reviews, queued and sent every hour (a period once), and
+the stored daily figures brought up to date every 5 minutes (so a page seldom recounts a day)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ def send_scheduled_reviews() -> dict[str, int]:
     return asdict(schedules.send_due())
 
 
+@task()
+def refresh_daily() -> int:
+    """Every 5 minutes: recount the days whose tickets changed (``reports.daily.refresh``)."""
+    from aftersales.reports import daily
+
+    return daily.refresh()
+
+
 register_job(
     "reports.send_scheduled_reviews", every=dt.timedelta(hours=1), offset=dt.timedelta(minutes=20),
     task=send_scheduled_reviews,
@@ -33,3 +42,5 @@ def _requeue_review_deliveries(*, now: dt.datetime) -> int:
 
 # The review emails' wake-up is the hourly job itself: it sends what the sweep put back (30-minute lease).
 register_lease("reports.review_deliveries", requeue=_requeue_review_deliveries, wake=send_scheduled_reviews)
+
+register_job("reports.refresh_daily", every=dt.timedelta(minutes=5), task=refresh_daily)

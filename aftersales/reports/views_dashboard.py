@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.people.models import Team
-from aftersales.reports import charts, figures, periods
+from aftersales.reports import charts, daily, figures, periods
 from aftersales.reports.access import require_reports
 from aftersales.reports.periods import Period
 from aftersales.reports.scope import Scope, ScopeError, from_params
@@ -96,6 +96,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def context(scope: Scope, dimension: str) -> dict[str, Any]:
     """Everything the page shows, each block a fixed number of grouped queries."""
+    with daily.reading():  # the stored daily figures brought up to date once for the page
+        return _context(scope, dimension)
+
+
+def _context(scope: Scope, dimension: str) -> dict[str, Any]:
     summary = figures.overview(scope)
     volume, flow, backlog = summary.volume, summary.flow, summary.backlog
     overall, times = figures.times_and_overall(scope, dimension)

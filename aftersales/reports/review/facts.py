@@ -24,7 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from aftersales.core import clock
-from aftersales.reports import figures, sets
+from aftersales.reports import daily, figures, sets
 from aftersales.reports.figures import Figure, share
 from aftersales.reports.scope import Scope
 from aftersales.reports.templatetags.reports import hours, percent
@@ -185,6 +185,11 @@ def compare(what: str, now: Num, before: Num, *, lower_is_better: bool) -> Fact:
 
 # --- The sections ------------------------------------------------------------------------------
 def build(scope: Scope, *, now: dt.datetime | None = None) -> Review:
+    with daily.reading():  # the stored daily figures brought up to date once for the whole review
+        return _build(scope, now=now)
+
+
+def _build(scope: Scope, *, now: dt.datetime | None = None) -> Review:
     from aftersales.reports.review import rules
 
     now = now or clock.now()
