@@ -85,7 +85,7 @@ class ReviewDelivery(models.Model):
 
 
 # --- Stored daily figures (``reports.daily``) -------------------------------------------------
-class DailyOpened(models.Model):
+class OpenedCounts(models.Model):
     """The tickets opened on one day (in the desk's timezone) of one team and category, counted
     for the dashboard's tiles, daily chart and SLA table. Merged tickets are left out, as in
     ``Scope.tickets()``. A cache of ``tickets_ticket``: ``reports.daily`` keeps it exact."""
@@ -102,13 +102,29 @@ class DailyOpened(models.Model):
     resolution_late = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "team_id"], name="daily_opened_day")]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.day} opened {self.n}"
 
 
-class DailyResolved(models.Model):
+class DailyOpened(OpenedCounts):
+    """Per day, team and category: what the whole desk's and a team's figures sum."""
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "team_id"], name="daily_opened_day")]
+
+
+class CustomerDailyOpened(OpenedCounts):
+    """The same per customer too: what one customer's (and its sub-accounts') figures sum."""
+
+    customer_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer_id", "day"], name="customer_daily_opened")]
+
+
+class ResolvedCounts(models.Model):
     """The tickets resolved on one day of one team, category and root cause, with their reopenings
     and the business seconds they spent with us / waiting on the customer / on the vendor."""
 
@@ -123,10 +139,22 @@ class DailyResolved(models.Model):
     seconds_waiting_vendor = models.BigIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "team_id"], name="daily_resolved_day")]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.day} resolved {self.n}"
+
+
+class DailyResolved(ResolvedCounts):
+    class Meta:
+        indexes = [models.Index(fields=["day", "team_id"], name="daily_resolved_day")]
+
+
+class CustomerDailyResolved(ResolvedCounts):
+    customer_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["customer_id", "day"], name="customer_daily_resolved")]
 
 
 class DailyStale(models.Model):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 # Triggers that mark the days whose stored figures a ticket change touches (reports.daily): the old
 # and new created_at / resolved_at of every insert, delete, and update of a column those figures read.
 WATCHED = (
-    "created_at", "resolved_at", "merged_into_id", "team_id", "category_id", "root_cause_id", "channel",
+    "created_at", "resolved_at", "merged_into_id", "team_id", "customer_id", "category_id", "root_cause_id", "channel",
     "imported", "sla_policy_id", "first_response_breached", "next_response_breached", "resolution_breached",
     "reopen_count", "seconds_with_us", "seconds_waiting_customer", "seconds_waiting_vendor",
 )
@@ -77,6 +77,45 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField()),
             ],
+        ),
+        migrations.CreateModel(
+            name='CustomerDailyOpened',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('team_id', models.BigIntegerField(null=True)),
+                ('category_id', models.BigIntegerField(null=True)),
+                ('n', models.IntegerField(default=0)),
+                ('proactive', models.IntegerField(default=0)),
+                ('imported', models.IntegerField(default=0)),
+                ('with_sla', models.IntegerField(default=0)),
+                ('breached', models.IntegerField(default=0)),
+                ('first_response_late', models.IntegerField(default=0)),
+                ('resolution_late', models.IntegerField(default=0)),
+                ('customer_id', models.BigIntegerField(null=True)),
+            ],
+            options={
+                'indexes': [models.Index(fields=['customer_id', 'day'], name='customer_daily_opened')],
+            },
+        ),
+        migrations.CreateModel(
+            name='CustomerDailyResolved',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('team_id', models.BigIntegerField(null=True)),
+                ('category_id', models.BigIntegerField(null=True)),
+                ('root_cause_id', models.BigIntegerField(null=True)),
+                ('n', models.IntegerField(default=0)),
+                ('reopened', models.IntegerField(default=0)),
+                ('seconds_with_us', models.BigIntegerField(default=0)),
+                ('seconds_waiting_customer', models.BigIntegerField(default=0)),
+                ('seconds_waiting_vendor', models.BigIntegerField(default=0)),
+                ('customer_id', models.BigIntegerField(null=True)),
+            ],
+            options={
+                'indexes': [models.Index(fields=['customer_id', 'day'], name='customer_daily_resolved')],
+            },
         ),
         migrations.CreateModel(
             name='DailyOpened',

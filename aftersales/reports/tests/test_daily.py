@@ -15,12 +15,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from aftersales.customers.models import Customer
 from aftersales.people.models import Team
 from aftersales.reports import daily, figures, periods
 from aftersales.reports.models import DailyOpened, DailyResolved, DailyStale
 from aftersales.reports.scope import Scope
 from aftersales.sla.models import Calendar, Policy
-from aftersales.testing.factories import make_ticket
+from aftersales.testing.factories import make_customer, make_ticket
 from aftersales.tickets.models import Category, Channel, RootCause, Ticket
 
 NOW = dt.datetime(2026, 11, 10, 2, 0, tzinfo=dt.UTC)
@@ -38,6 +39,8 @@ def random_desk(rng: random.Random, n: int) -> tuple[list[Team], list[Ticket]]:
     updates (as the SLA sweep and the bench generator write them): opened around midnight on days
     of late September to early November, some resolved days later, some merged, some imported."""
     teams = [Team.objects.create(name=f"Daily team {i}") for i in range(2)]
+    masters = [make_customer(f"daily{i}", f"Daily Customer {i}") for i in range(2)]
+    customers = [*masters, make_customer("daily0sub", "Daily Customer 0 Sub", parent=masters[0]), None]
     categories = [*Category.objects.order_by("pk")[:3], None]
     causes = [*RootCause.objects.order_by("pk")[:2], None]
     policy = Policy.objects.create(name="Daily SLA", order=0, calendar=Calendar.get_default())
@@ -45,6 +48,7 @@ def random_desk(rng: random.Random, n: int) -> tuple[list[Team], list[Ticket]]:
         tickets = [make_ticket(f"Random ticket {i}") for i in range(n)]
     for ticket in tickets:
         update_randomly(rng, ticket, teams, categories, causes, policy, tickets)
+        Ticket.objects.filter(pk=ticket.pk).update(customer=rng.choice(customers))
     return teams, tickets
 
 
@@ -75,7 +79,11 @@ def scopes(teams: list[Team]) -> list[Scope]:
         Scope(period)
         for period in (periods.month(2026, 10), periods.month(2026, 9), periods.between("2026-10-05", "2026-10-05"),
                        periods.between("2026-09-28", "2026-11-03"), periods.quarter(2026, 4))
-    ] + [Scope(periods.month(2026, 10), team=team) for team in teams]
+    ] + [Scope(periods.month(2026, 10), team=team) for team in teams] + [
+        Scope(periods.month(2026, 10), customer=customer)
+        for customer in Customer.objects.filter(code__startswith="daily", parent__isnull=True)
+    ] + [Scope(periods.between("2026-09-28", "2026-11-03"), team=teams[0],
+               customer=Customer.objects.get(code="daily0"))]
 
 
 def dashboard_counts(scope: Scope) -> dict[str, Any]:
@@ -120,6 +128,8 @@ def test_stored_figures_equal_the_tickets_on_random_desks_and_after_random_chang
         for ticket in rng.sample(tickets, 12):
             update_randomly(rng, ticket, teams, categories, causes, policy, tickets)
         Ticket.objects.filter(pk__in=[t.pk for t in rng.sample(tickets, 3)]).update(merged_into=None, team=teams[0])
+        Ticket.objects.filter(pk__in=[t.pk for t in rng.sample(tickets, 4)]).update(
+            customer=Customer.objects.get(code="daily0sub"))
         gone = rng.choice(tickets)
         Ticket.objects.filter(merged_into=gone).update(merged_into=None)
         gone.delete()
@@ -234,3 +244,26 @@ def test_the_periodic_job_is_registered_and_recounts():
         make_ticket("Sender ID rejected")
     assert refresh_daily.call() == 1
     assert DailyOpened.objects.get().n == 1
+
+
+def test_the_triggers_watch_every_column_the_figures_read():
+    import importlib
+
+    migration = importlib.import_module("aftersales.reports.migrations.0002_daily_figures")
+    assert migration.WATCHED == daily.WATCHED_COLUMNS
+    read = {"created_at", "resolved_at", "merged_into_id"}
+    for store in daily.STORES:
+        read |= set(store.keys)
+    assert read <= set(daily.WATCHED_COLUMNS)
+
+
+@pytest.mark.django_db
+def test_moving_a_ticket_to_another_customer_moves_its_count():
+    masters = [make_customer(f"move{i}", f"Move Customer {i}") for i in range(2)]
+    with time_machine.travel(local(3, 10), tick=False):
+        ticket = make_ticket("Sender ID rejected", customer=masters[0])
+    october = periods.month(2026, 10)
+    assert figures.volume(Scope(october, customer=masters[0])).created.count == 1
+    Ticket.objects.filter(pk=ticket.pk).update(customer=masters[1])
+    assert figures.volume(Scope(october, customer=masters[0])).created.count == 0
+    assert figures.volume(Scope(october, customer=masters[1])).created.count == 1
