@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import EmptyResultSet
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import Collate, Lower, RowNumber, TruncDate
 from django.urls import reverse
@@ -608,7 +607,11 @@ def recurring(scope: Scope, limit: int = 10) -> list[Recurring]:
     ``RECURRING_MIN`` tickets, largest first, each with its number of customers and three
     examples (one windowed query per kind)."""
     created = sets.tickets(scope, "created")
-    by_subject = _recurring_subjects(created, limit)
+    by_subject = list(
+        created.order_by().annotate(key=_bytewise(Lower("subject"))).values("category_id", "key")
+        .annotate(n=Count("pk"), customers=Count("customer_id", distinct=True), subject=Min("subject"))
+        .filter(n__gte=RECURRING_MIN).order_by("-n", "key")[:limit]
+    )
     by_article = list(
         created.order_by().filter(knowledge_solutions__isnull=False)
         .values("category_id", article=F("knowledge_solutions__article_id"))
@@ -640,32 +643,6 @@ def recurring(scope: Scope, limit: int = 10) -> list[Recurring]:
             examples=examples.get(key, []), kind=kind,
         ))
     return out
-
-
-def _recurring_subjects(created: QuerySet[Ticket], limit: int) -> list[dict[str, Any]]:
-    """The largest groups of tickets with the same category and subject (ignoring case), with their
-    number of customers: grouped by customer first, then the groups counted (``COUNT(customer_id)``
-    of the per-customer rows is the distinct customers), so both steps are hash aggregates — a
-    ``COUNT(DISTINCT …)`` would make PostgreSQL sort the period's subjects."""
-    per_customer = (
-        created.order_by().annotate(key=_bytewise(Lower("subject"))).values("category_id", "key", "customer_id")
-        .annotate(n=Count("pk"), subject=Min("subject"))
-    )
-    try:
-        sql, params = per_customer.query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    query = f"""
-        SELECT category_id, "key", SUM(n) AS total, COUNT(customer_id), MIN(subject)
-        FROM ({sql}) AS per_customer
-        GROUP BY category_id, "key" HAVING SUM(n) >= %s
-        ORDER BY total DESC, "key" LIMIT %s
-    """  # noqa: S608 - the inner SQL is Django's own, values are parameters
-    with connections[created.db].cursor() as cursor:
-        cursor.execute(query, [*params, RECURRING_MIN, limit])
-        rows = cursor.fetchall()
-    return [{"category_id": category, "key": key, "n": int(n), "customers": int(customers), "subject": subject}
-            for category, key, n, customers, subject in rows]
 
 
 def _bytewise(expression: Any) -> Any:
