@@ -121,7 +121,8 @@ class CustomerDailyOpened(OpenedCounts):
     customer_id = models.BigIntegerField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["customer_id", "day"], name="customer_daily_opened")]
+        indexes = [models.Index(fields=["customer_id", "day"], name="customer_daily_opened"),
+                   models.Index(fields=["day"], name="customer_daily_opened_day")]
 
 
 class ResolvedCounts(models.Model):
@@ -154,7 +155,8 @@ class CustomerDailyResolved(ResolvedCounts):
     customer_id = models.BigIntegerField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["customer_id", "day"], name="customer_daily_resolved")]
+        indexes = [models.Index(fields=["customer_id", "day"], name="customer_daily_resolved"),
+                   models.Index(fields=["day"], name="customer_daily_resolved_day")]
 
 
 class DailyStale(models.Model):

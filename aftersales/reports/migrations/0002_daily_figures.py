@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
                 ('customer_id', models.BigIntegerField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['customer_id', 'day'], name='customer_daily_opened')],
+                'indexes': [models.Index(fields=['customer_id', 'day'], name='customer_daily_opened'), models.Index(fields=['day'], name='customer_daily_opened_day')],
             },
         ),
         migrations.CreateModel(
@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
                 ('customer_id', models.BigIntegerField(null=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['customer_id', 'day'], name='customer_daily_resolved')],
+                'indexes': [models.Index(fields=['customer_id', 'day'], name='customer_daily_resolved'), models.Index(fields=['day'], name='customer_daily_resolved_day')],
             },
         ),
         migrations.CreateModel(
