@@ -132,11 +132,11 @@ class DeskCollector(Collector):
 
     def _sla(self, now: dt.datetime) -> Iterator[Metric]:
         from aftersales.tickets.models import OPEN_STATUSES, Ticket
-        from aftersales.tickets.workload import BREACHED, _due_soon, due_soon_limit
+        from aftersales.tickets.workload import BREACHED, due_soon, due_soon_limit
 
         counts = Ticket.objects.filter(status__in=OPEN_STATUSES).aggregate(
             open=Count("pk"),
-            at_risk=Count("pk", filter=_due_soon(now, due_soon_limit(now)) & ~BREACHED),
+            at_risk=Count("pk", filter=due_soon(now, due_soon_limit(now)) & ~BREACHED),
             breached=Count("pk", filter=BREACHED),
         )
         family = _gauge("aftersales_sla_open_tickets",

@@ -100,7 +100,8 @@ def due_soon_limit(now: dt.datetime) -> dt.datetime:
     return Calendar.get_default().engine().add_business_time(now, DUE_SOON)
 
 
-def _due_soon(now: dt.datetime, soon: dt.datetime) -> Q:
+def due_soon(now: dt.datetime, soon: dt.datetime) -> Q:
+    """Open tickets whose next deadline falls between ``now`` and ``soon`` (the workload page and /metrics)."""
     return (
         Q(first_response_at__isnull=True, first_response_due_at__gt=now, first_response_due_at__lte=soon)
         | Q(next_response_due_at__gt=now, next_response_due_at__lte=soon)
@@ -165,7 +166,7 @@ def workload(now: dt.datetime | None = None) -> Workload:
         .values("owner")
         .annotate(
             open=Count("pk"),
-            due_soon=Count("pk", filter=_due_soon(now, soon)),
+            due_soon=Count("pk", filter=due_soon(now, soon)),
             breached=Count("pk", filter=BREACHED),
         )
         .order_by()
