@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from aftersales.customers.models import Customer
@@ -107,14 +107,16 @@ def covers(scope: Scope) -> bool:
     return True
 
 
-def _rows(desk: Any, per_customer: Any, scope: Scope) -> QuerySet[Any]:
+def _rows(desk: Any, per_customer: Any, scope: Scope, *, since_start: bool = True) -> QuerySet[Any]:
     ensure_fresh()
     if scope.customer is not None:
         accounts = Customer.objects.filter(Q(pk=scope.customer.pk) | Q(parent_id=scope.customer.pk)).values("pk")
         qs = per_customer.objects.filter(customer_id__in=accounts)
     else:
         qs = desk.objects.all()
-    qs = qs.filter(day__gte=scope.period.start, day__lte=scope.period.end)
+    qs = qs.filter(day__lte=scope.period.end)
+    if since_start:
+        qs = qs.filter(day__gte=scope.period.start)
     if scope.team is not None:
         qs = qs.filter(team_id=scope.team.pk)
     return qs.order_by()
@@ -128,6 +130,25 @@ def opened(scope: Scope) -> QuerySet[Any]:
 def resolved(scope: Scope) -> QuerySet[Any]:
     """The stored rows of the tickets resolved in the scope's period (sum them)."""
     return _rows(DailyResolved, CustomerDailyResolved, scope)
+
+
+def open_at_end(scope: Scope) -> int:
+    """How many tickets of the scope were open at the period's end ("open at the end of the
+    period" in ``sets``), from the stored rows instead of the tickets resolved since then (a scan
+    that grows with the time since the period ended):
+
+        open at the end = opened up to the end - resolved up to the end
+                          + resolved before the end but created after it
+
+    The last term is exact bookkeeping for tickets whose resolution predates their creation
+    (imported history can say so); the partial index ``ticket_resolved_before_created`` keeps it
+    a lookup in an index that is normally empty."""
+    opened = _rows(DailyOpened, CustomerDailyOpened, scope, since_start=False).aggregate(n=Sum("n"))["n"] or 0
+    resolved = _rows(DailyResolved, CustomerDailyResolved, scope, since_start=False).aggregate(n=Sum("n"))["n"] or 0
+    end = scope.period.end_at
+    backwards = (scope.tickets().filter(resolved_at__lt=F("created_at"))
+                 .filter(created_at__gte=end, resolved_at__lt=end).count())
+    return opened - resolved + backwards
 
 
 # --- Keeping them exact -----------------------------------------------------------------------

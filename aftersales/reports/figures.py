@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import Collate, Lower, RowNumber, TruncDate
@@ -84,17 +85,15 @@ def volume(scope: Scope) -> Volume:
         stored = daily.opened(scope).aggregate(created=Sum("n"), proactive=Sum("proactive"), imported=Sum("imported"))
         opened = {key: value or 0 for key, value in stored.items()}
         resolved = daily.resolved(scope).aggregate(n=Sum("n"))["n"] or 0
+        backlog = daily.open_at_end(scope)
     else:
         opened = sets.tickets(scope, "created").aggregate(
             created=Count("pk"),
             **{key: Count("pk", filter=sets.SETS[key].q(scope)) for key in ("proactive", "imported")},
         )
         resolved = sets.tickets(scope, "resolved").count()
-    found = {
-        **opened,
-        "resolved": resolved,
-        "open_at_end": aggregate_set(scope, "open_at_end", n=Count("pk"))["n"],
-    }
+        backlog = aggregate_set(scope, "open_at_end", n=Count("pk"))["n"]
+    found = {**opened, "resolved": resolved, "open_at_end": backlog}
     keys = ("created", "resolved", "open_at_end", "proactive", "imported")
     return Volume(**{key: Figure(found[key], found[key], sets.link(scope, key)) for key in keys})
 
@@ -607,25 +606,7 @@ def recurring(scope: Scope, limit: int = 10) -> list[Recurring]:
     ``RECURRING_MIN`` tickets, largest first, each with its number of customers and three
     examples (one windowed query per kind)."""
     created = sets.tickets(scope, "created")
-    # Counted without the customers first: COUNT(DISTINCT) would make PostgreSQL sort the period's
-    # subjects; plain counts are a hash aggregate (with the statistics of reports.0002 telling the
-    # planner how few groups there are). The customers are counted for the top groups only.
-    by_subject = list(
-        created.order_by().annotate(key=_bytewise(Lower("subject"))).values("category_id", "key")
-        .annotate(n=Count("pk"), subject=Min("subject"))
-        .filter(n__gte=RECURRING_MIN).order_by("-n", "key")[:limit]
-    )
-    if by_subject:
-        match = Q()
-        for row in by_subject:
-            match |= _same("category_id", row["category_id"]) & Q(key=row["key"])
-        customers = {
-            (row["category_id"], row["key"]): row["customers"] for row in
-            created.order_by().annotate(key=_bytewise(Lower("subject"))).filter(match).values("category_id", "key")
-            .annotate(customers=Count("customer_id", distinct=True))
-        }
-        for row in by_subject:
-            row["customers"] = customers.get((row["category_id"], row["key"]), 0)
+    by_subject = _recurring_subjects(created, limit)
     by_article = list(
         created.order_by().filter(knowledge_solutions__isnull=False)
         .values("category_id", article=F("knowledge_solutions__article_id"))
@@ -640,8 +621,12 @@ def recurring(scope: Scope, limit: int = 10) -> list[Recurring]:
     if not groups:
         return []
     names = labels("category", [row["category_id"] for _kind, row in groups])
-    examples = _recurring_examples(created, [row for kind, row in groups if kind == "subject"],
-                                   [row for kind, row in groups if kind == "article"])
+    examples = _recurring_examples(created, [row for kind, row in groups if kind == "article"])
+    shown = [pk for kind, row in groups if kind == "subject" for pk in row["examples"]]
+    loaded = Ticket.objects.in_bulk(shown)
+    for kind, row in groups:
+        if kind == "subject":
+            examples[("subject", row["category_id"], row["key"])] = [loaded[pk] for pk in row["examples"]]
     out = []
     for kind, row in groups:
         category = NONE if row["category_id"] is None else row["category_id"]
@@ -670,25 +655,91 @@ def _same(field: str, value: Any) -> Q:
     return Q(**{f"{field}__isnull": True}) if value is None else Q(**{field: value})
 
 
-def _recurring_examples(created: QuerySet[Ticket], subjects: list[dict[str, Any]],
+def _recurring_subjects(created: QuerySet[Ticket], limit: int) -> list[dict[str, Any]]:
+    """The ``limit`` largest groups of ``created`` by category and subject ignoring case, with at
+    least ``RECURRING_MIN`` tickets: ``category_id``, ``key`` (the lower-cased subject), ``n``,
+    ``subject`` (the group's first spelling), ``customers`` and ``examples`` (the pks of its three
+    newest tickets, newest first). Two queries, both in the database:
+
+    1. the period's tickets counted by exact subject (a hash aggregate over the raw column), then
+       only those distinct subjects lower-cased and summed per group, ranked with a window, so
+       ``LOWER`` runs once per spelling rather than once per ticket;
+    2. the top groups' tickets, matched by their exact spellings, ranked newest first and once
+       per customer (two windows), leaving the examples and one row per customer."""
+    counted = created.order_by().values("category_id", "subject").annotate(n=Count("pk"))
+    try:
+        sql, params = counted.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    quote = connection.ops.quote_name
+    key = 'LOWER(s."subject") COLLATE "C"' if connection.vendor == "postgresql" else 'LOWER(s."subject")'
+    query = f"""
+        SELECT category_id, subject, key, n, total, first
+        FROM (
+            SELECT category_id, subject, key, n, total, first,
+                   DENSE_RANK() OVER (ORDER BY total DESC, key, category_id) AS place
+            FROM (
+                SELECT s.{quote("category_id")} AS category_id, s.{quote("subject")} AS subject, {key} AS key, s.n AS n,
+                       SUM(s.n) OVER (PARTITION BY s.{quote("category_id")}, {key}) AS total,
+                       MIN(s.{quote("subject")}) OVER (PARTITION BY s.{quote("category_id")}, {key}) AS first
+                FROM ({sql}) AS s
+            ) AS folded
+            WHERE total >= %s
+        ) AS ranked
+        WHERE place <= %s
+        ORDER BY total DESC, key, category_id
+    """  # noqa: S608 - the inner SQL is Django's own, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, RECURRING_MIN, limit])
+        spellings = cursor.fetchall()
+    if not spellings:
+        return []
+    groups: dict[tuple[Any, str], dict[str, Any]] = {}
+    match = Q()
+    for category_id, subject, lowered, _n, total, first in spellings:
+        group = groups.setdefault((category_id, lowered), {
+            "category_id": category_id, "key": lowered, "n": int(total), "subject": first,
+            "customers": 0, "examples": [],
+        })
+        group.setdefault("spellings", []).append(subject)
+    for group in groups.values():
+        match |= _same("category_id", group["category_id"]) & Q(subject__in=group.pop("spellings"))
+    ranked = (
+        created.order_by().filter(match).annotate(key=_bytewise(Lower("subject")))
+        .annotate(
+            newest=Window(RowNumber(), partition_by=[F("category_id"), _bytewise(Lower("subject"))],
+                          order_by=[F("created_at").desc(), F("pk").desc()]),
+            per_customer=Window(RowNumber(), partition_by=[F("category_id"), _bytewise(Lower("subject")),
+                                                          F("customer_id")], order_by=[F("pk").asc()]),
+        )
+        .values("pk", "category_id", "key", "customer_id", "newest", "per_customer")
+    )
+    sql, params = ranked.query.sql_with_params()
+    # One row per group with its customers, and one per example (the ranked rows are read twice).
+    query = f"""
+        WITH r AS ({sql})
+        SELECT category_id, key, NULL, SUM(CASE WHEN per_customer = 1 AND customer_id IS NOT NULL THEN 1 ELSE 0 END), 0
+        FROM r GROUP BY category_id, key
+        UNION ALL
+        SELECT category_id, key, pk, NULL, newest FROM r WHERE newest <= 3
+    """  # noqa: S608 - the inner SQL is Django's own, values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        rows = cursor.fetchall()
+    for category_id, lowered, pk, customers, _newest in sorted(rows, key=lambda row: row[4]):
+        group = groups[(category_id, lowered)]
+        if pk is None:
+            group["customers"] = int(customers or 0)
+        else:
+            group["examples"].append(pk)
+    return list(groups.values())
+
+
+def _recurring_examples(created: QuerySet[Ticket],
                         articles: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[Ticket]]:
-    """The three newest tickets of each group (a window function per kind, in the database)."""
+    """The three newest tickets of each article group (a window function, in the database)."""
     found: dict[tuple[Any, ...], list[Ticket]] = {}
     newest = ["-created_at", "-pk"]
-    if subjects:
-        match = Q()
-        for row in subjects:
-            match |= _same("category_id", row["category_id"]) & Q(key=row["key"])
-        # Rank narrow rows (a group can hold thousands of tickets), then load the few winners.
-        ranked = (
-            created.annotate(key=Lower("subject")).filter(match)
-            .annotate(rn=Window(RowNumber(), partition_by=[F("category_id"), _bytewise(Lower("subject"))],
-                                order_by=[F("created_at").desc(), F("pk").desc()]))
-            .filter(rn__lte=3).values_list("pk", "key")
-        )
-        keys = dict(ranked)
-        for ticket in Ticket.objects.filter(pk__in=list(keys)).order_by(*newest):
-            found.setdefault(("subject", ticket.category_id, keys[ticket.pk]), []).append(ticket)
     if articles:
         match = Q()
         for row in articles:

@@ -13,13 +13,14 @@ Dimensions narrow a set to one group of a breakdown (``category=12``, ``channel=
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -186,7 +187,13 @@ def link(scope: Scope, key: str, **dims: Any) -> str:
     for name, value in dims.items():
         assert name in DIMENSIONS or name in FILTERS, name
         params[name] = NONE if value is None else str(value)
-    return f"{reverse('reports:tickets')}?{urlencode(params)}"
+    return f"{_list_url(get_script_prefix())}?{urlencode(params)}"
+
+
+@functools.lru_cache(maxsize=8)
+def _list_url(prefix: str) -> str:
+    """The tickets list's path (a page links hundreds of numbers to it: resolved once per prefix)."""
+    return reverse("reports:tickets")
 
 
 # --- Appended by the review report ------------------------------------------------------------

@@ -262,6 +262,23 @@ class Ticket(models.Model):
                 condition=models.Q(merged_into__isnull=True, resolved_at__isnull=True),
                 include=REPORT_SCOPE_COLUMNS,
             ),
+            # The sidebar's queue counts on every page (tickets.queries.queue_counts): one aggregate
+            # over the open tickets and those needing a customer, answered from this index alone on
+            # PostgreSQL (a few thousand entries) instead of visiting the table's pages.
+            models.Index(
+                fields=["status"],
+                name="ticket_working_queues",
+                condition=models.Q(status__in=["new", "open", "waiting_customer", "waiting_vendor"])
+                | models.Q(customer__isnull=True),
+                include=["id", "owner_id", "team_id", "customer_id", "merged_into_id"],
+            ),
+            # Tickets resolved before they were created (imported history can say so): normally none.
+            # The reports' backlog at a period's end counts them from here (reports.daily.open_at_end).
+            models.Index(
+                fields=["created_at"],
+                name="ticket_resolved_before_created",
+                condition=models.Q(resolved_at__lt=models.F("created_at")),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -61,6 +61,8 @@ def update_randomly(rng: random.Random, ticket: Ticket, teams: list[Team], categ
     if created.month == 11:
         created = created.replace(day=min(created.day, 9))
     resolved = created + dt.timedelta(hours=rng.choice([1, 5, 20, 49, 300])) if rng.random() < 0.7 else None
+    if resolved is not None and rng.random() < 0.1:  # imported history: resolved "before" it was opened
+        resolved = created - dt.timedelta(hours=rng.choice([1, 30, 400]))
     category, cause = rng.choice(categories), rng.choice(causes)
     merged = rng.choice([t for t in tickets if t.pk != ticket.pk]) if rng.random() < 0.08 else None
     Ticket.objects.filter(pk=ticket.pk).update(
