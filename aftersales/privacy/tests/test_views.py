@@ -81,7 +81,6 @@ def test_admin_downloads_the_zip_with_the_customers_tickets_and_it_is_audited(cl
     assert response["Cache-Control"] == "no-store"
     assert list(scratch.iterdir()) == []  # nothing of the export is left on disk
     body = b"".join(response.streaming_content)
-    response.close()
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         data = json.loads(archive.read("customer.json"))
         attachment = data["tickets"][0]["messages"][0]["attachments"][0]
