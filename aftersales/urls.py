@@ -23,6 +23,7 @@ urlpatterns = [
     path("reports/", include("aftersales.reports.urls")),
     path("imports/", include("aftersales.imports.urls")),
     path("audit/", include("aftersales.audit.urls")),
+    path("privacy/", include("aftersales.privacy.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -56,6 +56,9 @@ REPORT_PAGE: dict[str, Expect] = {
 LEAD_POST: dict[str, Expect] = {
     "anonymous": 302, "outsider": 403, "viewer": 403, "agent": 403, "lead": DONE, "admin": DONE,
 }
+# A customer's personal data (export, erasure): admins only, leads included among the refused.
+ADMIN_PAGE: dict[str, Expect] = {**LEAD_PAGE, "lead": 403}
+ADMIN_POST: dict[str, Expect] = {**LEAD_POST, "lead": 403}
 
 # Knowledge articles: a published article is changed by leads and admins only (agents edit their own drafts).
 KB_LEAD_OBJECT_PAGE: dict[str, Expect] = {**LEAD_PAGE, "outsider": 404}
@@ -620,6 +623,12 @@ MATRIX: list[Row] = [
     Row("imports:aliases", "GET", "/imports/aliases/", LEAD_PAGE),
     Row("imports:aliases", "POST", "/imports/aliases/", LEAD_POST, {"alias": "小李", "user": "{agent}"}),
     Row("imports:delete_alias", "POST", "/imports/aliases/{agent_alias}/delete/", LEAD_POST),
+    # A customer's data on request (issue 10, privacy): the customer page's panel, the zip download and the
+    # erasure's confirmation, admins only. The matrix types a wrong code: the admin's erasure is refused (400).
+    Row("core:panel", "GET", "/panels/customer/privacy/{code}/", ADMIN_PAGE),
+    Row("privacy:customer_export", "GET", "/privacy/customers/{code}/export/", ADMIN_PAGE),
+    Row("privacy:customer_erase", "GET", "/privacy/customers/{code}/erase/", ADMIN_PAGE),
+    Row("privacy:customer_erase", "POST", "/privacy/customers/{code}/erase/", ADMIN_POST, {"code": "not-the-code"}),
     # Django admin: configuration only, for users flagged is_staff (none of these personas).
     Row("admin:index", "GET", "/admin/", policy(anonymous=302, outsider=302, viewer=302, writer=302)),
 ]

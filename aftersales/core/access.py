@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 STAFF_ROLES = ("admin", "lead", "agent", "viewer")
 WRITE_ROLES = ("admin", "lead", "agent")
 LEAD_ROLES = ("admin", "lead")
+ADMIN_ROLES = ("admin",)
 
 
 def roles_of(user: Any) -> frozenset[str]:
@@ -43,6 +44,12 @@ def is_lead(user: Any) -> bool:
     return bool(roles_of(user) & set(LEAD_ROLES))
 
 
+def is_admin(user: Any) -> bool:
+    """Admins only (superusers count as admins): the few actions nobody else may take, such as
+    exporting or erasing a customer's personal data."""
+    return bool(roles_of(user) & set(ADMIN_ROLES))
+
+
 def oversees_desk(user: Any) -> bool:
     """Leads and admins (who run the desk) and viewers (who watch it): team-wide figures such as the
     workload and the reports. Agents see their own work, not each other's numbers."""
@@ -62,4 +69,10 @@ def require_write(user: Any) -> None:
 def require_lead(user: Any) -> None:
     """Leads and admins only (a staff role is implied)."""
     if not is_lead(user):
+        raise PermissionDenied
+
+
+def require_admin(user: Any) -> None:
+    """Admins only."""
+    if not is_admin(user):
         raise PermissionDenied

@@ -3,8 +3,11 @@
 django-tasks-db claims a task by marking its row RUNNING; a worker killed mid-task (``kill -9``,
 out of memory, the machine lost) leaves it RUNNING for ever and nothing runs it again. So in
 aftersales a task is only a wake-up: work whose effect matters keeps its state in domain rows
-with a lease — the outboxes (``core.outbox``: state 'sending', ``claimed_at``, ``attempts``) and
+with a lease — the outboxes (``core.outbox``: state 'sending', ``claimed_at``, ``claimed_by``, ``attempts``) and
 the mailbox lease (``mail.poller``) — or is a periodic job that catches up from its own state.
+
+Every lease names its holder (:func:`holder`, ``host:pid`` of the worker process) so an operator
+looking at a row stuck in 'sending' sees which worker took it.
 
 One sweeper job does the recovery for all of them:
 
@@ -27,6 +30,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +47,13 @@ logger = logging.getLogger(__name__)
 MAX_JOB_RETRIES = 2
 BATCH = 500
 WORKER_LOST = "aftersales.core.leases.WorkerLost"
+HOLDER_MAX_LENGTH = 200  # the ``claimed_by`` columns
+
+
+def holder() -> str:
+    """Who holds a lease taken now: this process, as ``hostname:pid`` (read each time: a forked
+    worker has its own pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}"[-HOLDER_MAX_LENGTH:]
 
 
 class WorkerLost(Exception):

@@ -8,10 +8,14 @@ workers race for it, exactly one sees a row count of 1. A worker that dies after
 leaves the row in 'sending'; once its lease (``lease``) expires the periodic job puts it back
 to 'pending', so a row is never lost (it may be sent twice: the transports' ids are stable).
 
+A claim also records who holds the lease: ``claimed_by`` is the worker's ``host:pid``
+(``core.leases.holder``). Sent, retried or requeued, the row is nobody's again (``claimed_by``
+cleared); a row that failed for good keeps the name of the worker whose attempt was its last.
+
 Core imports no app: the model, its state values, the ``send(row)`` callable and the
 ``permanent(exc)`` hook come from the app. The model needs the fields ``state``, ``attempts``,
-``next_attempt_at``, ``claimed_at``, ``last_error`` and ``sent_at``; its state choices the
-members PENDING, SENDING, SENT and FAILED.
+``next_attempt_at``, ``claimed_at``, ``claimed_by``, ``last_error`` and ``sent_at``; its state
+choices the members PENDING, SENDING, SENT and FAILED.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from django.db import models
 from django.db.models import F
 
 from aftersales.core import clock
+from aftersales.core.leases import holder
 
 M = TypeVar("M", bound=models.Model)
 
@@ -108,7 +113,7 @@ class Outbox(Generic[M]):
         return (
             self._rows()
             .filter(pk=row_id, state=self.states.PENDING)
-            .update(state=self.states.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+            .update(state=self.states.SENDING, claimed_at=now, claimed_by=holder(), attempts=F("attempts") + 1)
             == 1
         )
 
@@ -119,7 +124,7 @@ class Outbox(Generic[M]):
         failed = stale.filter(attempts__gte=self.max_attempts).update(
             state=self.states.FAILED, last_error="lease expired on the last attempt"
         )
-        requeued = stale.update(state=self.states.PENDING, next_attempt_at=now, claimed_at=None)
+        requeued = stale.update(state=self.states.PENDING, next_attempt_at=now, claimed_at=None, claimed_by="")
         if self.log_requeued and (requeued or failed):
             self.logger.warning("%s: %d stale %s requeued, %d failed", self.label, requeued, self.items, failed)
         return requeued
@@ -145,11 +150,12 @@ class Outbox(Generic[M]):
                 report.failed += 1
                 self.logger.error("%s: %s %s failed for good: %s", self.label, self.item, row_id, error)
             else:
-                sending.update(state=self.states.PENDING, last_error=error, next_attempt_at=now + backoff(attempts))
+                sending.update(state=self.states.PENDING, last_error=error, next_attempt_at=now + backoff(attempts),
+                               claimed_by="")
                 report.retried += 1
                 self.logger.warning("%s: %s %s failed (attempt %d): %s", self.label, self.item, row_id, attempts, error)
             return report
-        sending.update(state=self.states.SENT, sent_at=clock.now(), last_error="")
+        sending.update(state=self.states.SENT, sent_at=clock.now(), last_error="", claimed_by="")
         report.sent += 1
         return report
 

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +34,7 @@ from django_tasks import task
 from django_tasks.base import Task
 
 from aftersales.core import clock
+from aftersales.core.leases import holder
 from aftersales.core.models import ScheduledRun
 
 logger = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ def slot_for(
 
 
 def scheduler_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return holder()
 
 
 def claim_and_enqueue(job: Job, *, now: dt.datetime, claimed_by: str = "") -> ScheduledRun | None:

@@ -3,8 +3,8 @@
 feedback may not import ``mail`` (the channel apps sit above it), so it cannot use the reply outbox
 (``mail.outbound``, one row per ticket message). The pattern is the same, shared through
 ``core.outbox``: the feedback record that asks for the email *is* its outbox row (it has the fields
-``state``, ``attempts``, ``next_attempt_at``, ``claimed_at``, ``last_error``, ``sent_at``), written
-in the transaction of the change; an ``Outbox`` built with :func:`send_contact_email` and
+``state``, ``attempts``, ``next_attempt_at``, ``claimed_at``, ``claimed_by``, ``last_error``,
+``sent_at``), written in the transaction of the change; an ``Outbox`` built with :func:`send_contact_email` and
 :func:`is_permanent` sends it and retries with backoff; a periodic job sends whatever is due.
 
 This module holds the pieces such an outbox needs: the From address (the desk's, as for replies

@@ -254,7 +254,8 @@ def retry(outbound: OutboundEmail, *, actor: Any = None) -> bool:
         return False
     with transaction.atomic():
         updated = OutboundEmail.objects.filter(pk=outbound.pk, state=OutboundState.FAILED).update(
-            state=OutboundState.PENDING, to=to, attempts=0, next_attempt_at=clock.now(), claimed_at=None, last_error=""
+            state=OutboundState.PENDING, to=to, attempts=0, next_attempt_at=clock.now(), claimed_at=None,
+            claimed_by="", last_error=""
         )
         if updated:
             audit(actor=actor, action="mail.outbound.retry", obj=ticket, after={"message": outbound.ticket_message_id})

@@ -26,8 +26,6 @@ import email.parser
 import hashlib
 import ipaddress
 import logging
-import os
-import socket
 import ssl
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from django.db.models import Q
 from imapclient import IMAPClient
 
 from aftersales.core import clock
+from aftersales.core.leases import holder
 from aftersales.mail.models import InboundEmail, InboundSource, Mailbox
 from aftersales.mail.models_outbound import MailboxLease
 
@@ -96,7 +95,7 @@ def connect(mailbox: Mailbox) -> IMAPClient:
 
 
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return holder()
 
 
 def acquire_lease(mailbox: Mailbox, *, holder: str, now: dt.datetime) -> bool:

@@ -12,5 +12,5 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("notification", "transport", "state", "attempts", "next_attempt_at", "sent_at")
+    list_display = ("notification", "transport", "state", "attempts", "next_attempt_at", "claimed_by", "sent_at")
     list_filter = ("transport", "state")

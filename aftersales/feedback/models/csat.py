@@ -134,6 +134,8 @@ class CsatEmail(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Who holds the lease (``core.leases.holder``: host:pid of the worker); blank when nobody does.
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)

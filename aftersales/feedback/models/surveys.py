@@ -2,9 +2,9 @@
 contacts; one invitation per contact, answered through a signed link until the survey closes.
 
 ``SurveyInvitation`` is also the outbox of the invitation email (the fields the shared engine in
-``core.outbox`` needs: state, attempts, next_attempt_at, claimed_at, last_error, sent_at): it is
-written in the transaction that sends the survey, and ``feedback.surveys_delivery`` sends it with
-retries. ``customer`` is copied from the contact when invited, so answers stay with the customer
+``core.outbox`` needs: state, attempts, next_attempt_at, claimed_at, claimed_by, last_error,
+sent_at): it is written in the transaction that sends the survey, and ``feedback.surveys_delivery``
+sends it with retries. ``customer`` is copied from the contact when invited, so answers stay with the customer
 (and aggregate per customer in SQL) even if the contact is later deleted.
 """
 
@@ -102,6 +102,8 @@ class SurveyInvitation(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Who holds the lease (``core.leases.holder``: host:pid of the worker); blank when nobody does.
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))

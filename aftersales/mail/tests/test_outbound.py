@@ -248,3 +248,17 @@ def test_send_again_from_the_ticket_page(personas, client, django_capture_on_com
     row.refresh_from_db()
     assert row.state == OutboundState.SENT and mail.outbox[0].to == ["wang.fang@starriver.example"]
     assert 'data-state="sent"' in client.get(detail).content.decode()
+
+
+def test_a_failed_reply_sent_again_by_hand_names_no_holder(personas):
+    contact = make_contact(personas.customer, "Ma Yun", email="")  # no address: the reply fails at once
+    ticket = make_ticket("Reply that could not be sent", customer=personas.customer, contact=contact)
+    reply = actions.record_reply(ticket=ticket, body="Fixed.", actor=personas.agent)
+    row = OutboundEmail.objects.get(ticket_message=reply)
+    assert row.state == OutboundState.FAILED
+    OutboundEmail.objects.filter(pk=row.pk).update(claimed_by="worker-1:4242")  # as if a worker had failed it
+    contact.email = "ma.yun@starriver.example"
+    contact.save()
+    assert outbound.retry(row, actor=personas.agent)  # its wake-up runs on commit, which this test never reaches
+    row.refresh_from_db()
+    assert (row.state, row.to, row.claimed_by) == (OutboundState.PENDING, "ma.yun@starriver.example", "")
