@@ -19,8 +19,23 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum, Window
-from django.db.models.functions import Collate, Lower, RowNumber, TruncDate
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDate
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -644,13 +659,6 @@ def recurring(scope: Scope, limit: int = 10) -> list[Recurring]:
     return out
 
 
-def _bytewise(expression: Any) -> Any:
-    """Group and sort ``expression`` by its bytes. Equal strings are equal bytes under PostgreSQL's
-    deterministic collations too, so the groups are the same, but sorting a period's subjects by
-    bytes is several times cheaper than by the language's rules (SQLite compares bytes anyway)."""
-    return Collate(expression, "C") if connection.vendor == "postgresql" else expression
-
-
 def _same(field: str, value: Any) -> Q:
     return Q(**{f"{field}__isnull": True}) if value is None else Q(**{field: value})
 
@@ -664,14 +672,16 @@ def _recurring_subjects(created: QuerySet[Ticket], limit: int) -> list[dict[str,
     1. the period's tickets counted by exact subject (a hash aggregate over the raw column), then
        only those distinct subjects lower-cased and summed per group, ranked with a window, so
        ``LOWER`` runs once per spelling rather than once per ticket;
-    2. the top groups' tickets, matched by their exact spellings, ranked newest first and once
-       per customer (two windows), leaving the examples and one row per customer."""
+    2. the top groups' tickets, matched by their exact spellings and numbered by group: their
+       distinct customers per group, and the three newest of each (a window)."""
     counted = created.order_by().values("category_id", "subject").annotate(n=Count("pk"))
     try:
         sql, params = counted.query.sql_with_params()
     except EmptyResultSet:
         return []
     quote = connection.ops.quote_name
+    # Grouped and sorted by bytes: equal strings are equal bytes under PostgreSQL's deterministic
+    # collations too, so the groups are the same, and byte order is cheaper than the language's.
     key = 'LOWER(s."subject") COLLATE "C"' if connection.vendor == "postgresql" else 'LOWER(s."subject")'
     query = f"""
         SELECT category_id, subject, key, n, total, first
@@ -695,43 +705,39 @@ def _recurring_subjects(created: QuerySet[Ticket], limit: int) -> list[dict[str,
     if not spellings:
         return []
     groups: dict[tuple[Any, str], dict[str, Any]] = {}
-    match = Q()
     for category_id, subject, lowered, _n, total, first in spellings:
         group = groups.setdefault((category_id, lowered), {
             "category_id": category_id, "key": lowered, "n": int(total), "subject": first,
             "customers": 0, "examples": [],
         })
         group.setdefault("spellings", []).append(subject)
-    for group in groups.values():
-        match |= _same("category_id", group["category_id"]) & Q(subject__in=group.pop("spellings"))
-    ranked = (
-        created.order_by().filter(match).annotate(key=_bytewise(Lower("subject")))
-        .annotate(
-            newest=Window(RowNumber(), partition_by=[F("category_id"), _bytewise(Lower("subject"))],
-                          order_by=[F("created_at").desc(), F("pk").desc()]),
-            per_customer=Window(RowNumber(), partition_by=[F("category_id"), _bytewise(Lower("subject")),
-                                                          F("customer_id")], order_by=[F("pk").asc()]),
-        )
-        .values("pk", "category_id", "key", "customer_id", "newest", "per_customer")
-    )
-    sql, params = ranked.query.sql_with_params()
-    # One row per group with its customers, and one per example (the ranked rows are read twice).
+    # Each group gets a number; the tickets are matched by their exact spellings (any category, a
+    # cheap IN) and numbered by category and spelling, so the windows sort small integers.
+    ordered = list(groups.values())
+    spelled = [subject for group in ordered for subject in group["spellings"]]
+    numbered = created.order_by().filter(subject__in=spelled).annotate(grp=Case(
+        *[When(_same("category_id", group["category_id"]) & Q(subject__in=group.pop("spellings")), then=Value(i))
+          for i, group in enumerate(ordered)],
+        default=None, output_field=IntegerField(),
+    )).values("pk", "customer_id", "created_at", "grp")
+    sql, params = numbered.query.sql_with_params()
+    # One row per group with its customers, and one per example (the matched rows are read twice).
     query = f"""
-        WITH r AS ({sql})
-        SELECT category_id, key, NULL, SUM(CASE WHEN per_customer = 1 AND customer_id IS NOT NULL THEN 1 ELSE 0 END), 0
-        FROM r GROUP BY category_id, key
+        WITH m AS (SELECT * FROM ({sql}) AS numbered WHERE grp IS NOT NULL)
+        SELECT grp, NULL, COUNT(DISTINCT customer_id), 0 FROM m GROUP BY grp
         UNION ALL
-        SELECT category_id, key, pk, NULL, newest FROM r WHERE newest <= 3
+        SELECT grp, pk, NULL, newest FROM (
+            SELECT grp, pk, ROW_NUMBER() OVER (PARTITION BY grp ORDER BY created_at DESC, pk DESC) AS newest FROM m
+        ) AS ranked WHERE newest <= 3
     """  # noqa: S608 - the inner SQL is Django's own, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         rows = cursor.fetchall()
-    for category_id, lowered, pk, customers, _newest in sorted(rows, key=lambda row: row[4]):
-        group = groups[(category_id, lowered)]
+    for grp, pk, customers, _newest in sorted(rows, key=lambda row: row[3]):
         if pk is None:
-            group["customers"] = int(customers or 0)
+            ordered[grp]["customers"] = int(customers or 0)
         else:
-            group["examples"].append(pk)
+            ordered[grp]["examples"].append(pk)
     return list(groups.values())
 
 
