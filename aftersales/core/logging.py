@@ -23,8 +23,9 @@ from pythonjsonlogger import json as _json
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+\.)+[\w-]{2,}")
-# International numbers: + then 8-15 digits, optionally separated by spaces/dashes.
-_PHONE = re.compile(r"(?<![\w+])\+?\d(?:[ \-]?\d){7,14}(?!\w)")
+# International numbers: + then 8-15 digits, optionally separated by spaces/dashes; not a run of
+# digits inside a dashed identifier (a task's UUID "cfd04823-1234-4836-b83a-…" is not a phone).
+_PHONE = re.compile(r"(?<![\w+])(?<![0-9A-Za-z]-)\+?\d(?:[ \-]?\d){7,14}(?!\w)(?!-[0-9A-Za-z])")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 # key=value, key: value, and JSON's "key": "value" (the closing quote of the key before the colon).
 _SECRET_KV = re.compile(
