@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -87,6 +88,13 @@ class RowResult:
     customer: str = ""
     subject: str = ""
     occurred_at: dt.datetime | None = None
+
+
+# The tables an import grows, analyzed (PostgreSQL) after the first ANALYZE_FIRST imported rows and
+# each time that count doubles since (``core.bulk.analyze``): a million rows cost ~10 rounds.
+WRITTEN = ("tickets.Ticket", "tickets.Message", "tickets.TicketEvent", "core.SearchDoc", "audit.AuditEntry",
+           "imports.ImportedRow", "sms.VendorCase", "feedback.Checkin")
+ANALYZE_FIRST = 2000
 
 
 @dataclass
@@ -212,11 +220,15 @@ class Loader:
         with clock.moving(self.real_now()) as fake:
             self._fake = fake
             try:
+                analyze_at = ANALYZE_FIRST
                 for batch in _batches(items, batch_size):
                     with stamps.pinned(), transaction.atomic():  # one unit of work: settings read once
                         self._batch(batch)
                         fake.at = self.real_now()
                         self._save_counts()
+                    if self.summary.imported >= analyze_at:  # the tables it grows have doubled
+                        bulk.analyze([apps.get_model(label) for label in WRITTEN])
+                        analyze_at *= 2
                     if progress is not None:
                         progress(self.summary)
             finally:

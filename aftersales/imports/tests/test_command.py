@@ -10,15 +10,17 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from aftersales.core import clock
 from aftersales.customers.models import Customer
 from aftersales.feedback.models import Checkin
+from aftersales.imports import load as loading
 from aftersales.imports.models import AgentAlias, ImportedRow, MappingProfile
 from aftersales.imports.tests.conftest import SHANGHAI
 from aftersales.sms.models import VendorCase
 from aftersales.testing.factories import make_customer
-from aftersales.tickets.models import Status, Ticket
+from aftersales.tickets.models import Message, Status, Ticket
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -76,6 +78,20 @@ def test_the_shared_samples_import_with_every_row_accounted_for(personas: Any, d
     assert not Ticket.objects.filter(imported=False).exists()
     assert Ticket.objects.filter(created_at__gte=dt.datetime(2025, 3, 1, tzinfo=SHANGHAI),
                                  created_at__lt=dt.datetime(2025, 7, 1, tzinfo=SHANGHAI)).count() == 33  # fmt: skip
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's planner statistics")
+def test_a_long_import_keeps_the_planners_statistics_current(personas: Any, desk: dict[str, Any],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables an import grows are analyzed as they double: the planner knows how many notes
+    there are (before: a table last analyzed empty made each batch's note lookup scan every note,
+    and a million-row import slowed down batch by batch)."""
+    monkeypatch.setattr(loading, "ANALYZE_FIRST", 1)
+    run(*SAMPLES)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname IN ('tickets_ticket', 'tickets_message')")
+        estimated = dict(cursor.fetchall())
+    assert estimated == {"tickets_ticket": Ticket.objects.count(), "tickets_message": Message.objects.count()}
 
 
 def test_reimporting_the_samples_changes_nothing(personas: Any, desk: dict[str, Any]) -> None:
