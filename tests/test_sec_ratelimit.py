@@ -88,7 +88,7 @@ def test_counts_are_shared_through_redis(settings: Any) -> None:
         results = [ratelimit.hit("API_KEY", "shared-key", limit) for _ in range(4)]
         assert results[:3] == [None, None, None] and isinstance(results[3], int)
         # One counter, an integer the cache API reads, expiring with its window (never left behind).
-        client = caches["default"]._cache.get_client(write=True)
+        client = caches["default"]._cache.get_client(write=True)  # type: ignore[attr-defined]
         keys = client.keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*")
         assert len(keys) == 1 and 0 < client.ttl(keys[0]) <= 61
         assert cache.get(keys[0].decode().split(":", 2)[2]) == 4
