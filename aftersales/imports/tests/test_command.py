@@ -80,7 +80,7 @@ def test_the_shared_samples_import_with_every_row_accounted_for(personas: Any, d
                                  created_at__lt=dt.datetime(2025, 7, 1, tzinfo=SHANGHAI)).count() == 33  # fmt: skip
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's planner statistics")
+@pytest.mark.postgres  # PostgreSQL's planner statistics (deselected in the SQLite run)
 def test_a_long_import_keeps_the_planners_statistics_current(personas: Any, desk: dict[str, Any],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The tables an import grows are analyzed as they double: the planner knows how many notes
