@@ -110,10 +110,6 @@ def slot_for(
     return start, start + every
 
 
-def scheduler_id() -> str:
-    return holder()
-
-
 def claim_and_enqueue(job: Job, *, now: dt.datetime, claimed_by: str = "") -> ScheduledRun | None:
     """Claim ``job``'s current slot and enqueue its task; None if the slot was already claimed."""
     slot_start, slot_end = job.slot(now)
@@ -143,7 +139,7 @@ def run_tick(
     stop the other jobs.
     """
     now = now or clock.now()
-    who = scheduler_id() if claimed_by is None else claimed_by
+    who = holder() if claimed_by is None else claimed_by
     claimed: list[ScheduledRun] = []
     for job in registered_jobs() if jobs is None else jobs:
         try:

@@ -34,8 +34,7 @@ from typing import Any
 from django.db.models import Q
 from imapclient import IMAPClient
 
-from aftersales.core import clock
-from aftersales.core.leases import holder
+from aftersales.core import clock, leases
 from aftersales.mail.models import InboundEmail, InboundSource, Mailbox
 from aftersales.mail.models_outbound import MailboxLease
 
@@ -94,10 +93,6 @@ def connect(mailbox: Mailbox) -> IMAPClient:
     return imap
 
 
-def holder_id() -> str:
-    return holder()
-
-
 def acquire_lease(mailbox: Mailbox, *, holder: str, now: dt.datetime) -> bool:
     MailboxLease.objects.get_or_create(mailbox=mailbox)
     free = Q(expires_at__isnull=True) | Q(expires_at__lt=now) | Q(holder=holder)
@@ -149,7 +144,7 @@ def poll_mailbox(
     from aftersales.mail.inbound import receive
 
     report = PollReport(mailbox=mailbox.name)
-    holder = holder or holder_id()
+    holder = holder or leases.holder()
     if not acquire_lease(mailbox, holder=holder, now=clock.now()):
         report.busy = True
         return report

@@ -679,19 +679,18 @@ def _recurring_subjects(created: QuerySet[Ticket], limit: int) -> list[dict[str,
         sql, params = counted.query.sql_with_params()
     except EmptyResultSet:
         return []
-    quote = connection.ops.quote_name
     # Grouped and sorted by bytes: equal strings are equal bytes under PostgreSQL's deterministic
     # collations too, so the groups are the same, and byte order is cheaper than the language's.
-    key = 'LOWER(s."subject") COLLATE "C"' if connection.vendor == "postgresql" else 'LOWER(s."subject")'
+    key = 'LOWER(s.subject) COLLATE "C"' if connection.vendor == "postgresql" else "LOWER(s.subject)"
     query = f"""
-        SELECT category_id, subject, key, n, total, first
+        SELECT category_id, subject, key, total, first
         FROM (
-            SELECT category_id, subject, key, n, total, first,
+            SELECT category_id, subject, key, total, first,
                    DENSE_RANK() OVER (ORDER BY total DESC, key, category_id) AS place
             FROM (
-                SELECT s.{quote("category_id")} AS category_id, s.{quote("subject")} AS subject, {key} AS key, s.n AS n,
-                       SUM(s.n) OVER (PARTITION BY s.{quote("category_id")}, {key}) AS total,
-                       MIN(s.{quote("subject")}) OVER (PARTITION BY s.{quote("category_id")}, {key}) AS first
+                SELECT s.category_id AS category_id, s.subject AS subject, {key} AS key,
+                       SUM(s.n) OVER (PARTITION BY s.category_id, {key}) AS total,
+                       MIN(s.subject) OVER (PARTITION BY s.category_id, {key}) AS first
                 FROM ({sql}) AS s
             ) AS folded
             WHERE total >= %s
@@ -701,23 +700,24 @@ def _recurring_subjects(created: QuerySet[Ticket], limit: int) -> list[dict[str,
     """  # noqa: S608 - the inner SQL is Django's own, values are parameters
     with connection.cursor() as cursor:
         cursor.execute(query, [*params, RECURRING_MIN, limit])
-        spellings = cursor.fetchall()
-    if not spellings:
+        rows = cursor.fetchall()
+    groups: list[dict[str, Any]] = []  # largest first; a group's number is its index
+    spellings: list[list[str]] = []
+    numbers: dict[tuple[Any, str], int] = {}
+    for category_id, subject, lowered, total, first in rows:
+        if (category_id, lowered) not in numbers:
+            numbers[(category_id, lowered)] = len(groups)
+            groups.append({"category_id": category_id, "key": lowered, "n": int(total), "subject": first,
+                           "customers": 0, "examples": []})
+            spellings.append([])
+        spellings[numbers[(category_id, lowered)]].append(subject)
+    if not groups:
         return []
-    groups: dict[tuple[Any, str], dict[str, Any]] = {}
-    for category_id, subject, lowered, _n, total, first in spellings:
-        group = groups.setdefault((category_id, lowered), {
-            "category_id": category_id, "key": lowered, "n": int(total), "subject": first,
-            "customers": 0, "examples": [],
-        })
-        group.setdefault("spellings", []).append(subject)
-    # Each group gets a number; the tickets are matched by their exact spellings (any category, a
-    # cheap IN) and numbered by category and spelling, so the windows sort small integers.
-    ordered = list(groups.values())
-    spelled = [subject for group in ordered for subject in group["spellings"]]
-    numbered = created.order_by().filter(subject__in=spelled).annotate(grp=Case(
-        *[When(_same("category_id", group["category_id"]) & Q(subject__in=group.pop("spellings")), then=Value(i))
-          for i, group in enumerate(ordered)],
+    # The tickets are matched by their exact spellings (any category, a cheap IN) and numbered by
+    # category and spelling, so the windows sort small integers.
+    numbered = created.order_by().filter(subject__in=[s for group in spellings for s in group]).annotate(grp=Case(
+        *[When(_same("category_id", group["category_id"]) & Q(subject__in=spellings[i]), then=Value(i))
+          for i, group in enumerate(groups)],
         default=None, output_field=IntegerField(),
     )).values("pk", "customer_id", "created_at", "grp")
     sql, params = numbered.query.sql_with_params()
@@ -735,10 +735,10 @@ def _recurring_subjects(created: QuerySet[Ticket], limit: int) -> list[dict[str,
         rows = cursor.fetchall()
     for grp, pk, customers, _newest in sorted(rows, key=lambda row: row[3]):
         if pk is None:
-            ordered[grp]["customers"] = int(customers or 0)
+            groups[grp]["customers"] = int(customers or 0)
         else:
-            ordered[grp]["examples"].append(pk)
-    return list(groups.values())
+            groups[grp]["examples"].append(pk)
+    return groups
 
 
 def _recurring_examples(created: QuerySet[Ticket],
