@@ -37,7 +37,9 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     assert pk is not None
     fields = [field for field in meta.local_concrete_fields if field is not pk]
     computed = any(  # values the database or ``pre_save`` would fill in: leave those to bulk_create
-        getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) or getattr(f, "generated", False)
+        getattr(f, "auto_now", False)
+        or getattr(f, "auto_now_add", False)
+        or getattr(f, "generated", False)
         or f.has_db_default()  # type: ignore[attr-defined]
         for f in fields
     )
@@ -47,11 +49,7 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *fields])
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(objs)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = take_ids(cursor, meta.db_table, pk.column, len(objs))
         raw = cursor.cursor  # psycopg's own cursor (Django's wrapper has no ``copy``)
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj, pk_value in zip(objs, ids, strict=True):
@@ -61,6 +59,20 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+_SEQUENCES: dict[tuple[str, str], str] = {}  # (table, column) → its sequence's name
+
+
+def take_ids(cursor: Any, table: str, column: str, count: int) -> list[int]:
+    """``count`` new primary keys from ``table.column``'s sequence, in one query. The sequence's name
+    is looked up once per process: ``pg_get_serial_sequence`` in the select list would run per row."""
+    sequence = _SEQUENCES.get((table, column))
+    if sequence is None:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+        sequence = _SEQUENCES[(table, column)] = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+    return [row[0] for row in cursor.fetchall()]
 
 
 def _value(obj: models.Model, field: models.Field[Any, Any], json: set[str]) -> Any:
@@ -75,6 +87,17 @@ def _value(obj: models.Model, field: models.Field[Any, Any], json: set[str]) -> 
     if isinstance(value, _PLAIN):
         return value
     return field.get_db_prep_save(value, connection)
+
+
+def relaxed_commit() -> None:
+    """Let the current transaction's COMMIT return before its WAL reaches the disk (PostgreSQL's
+    ``synchronous_commit = off`` for this transaction only; elsewhere nothing). For work that can be
+    redone: a crash of the machine may lose the transactions of its last fraction of a second, each
+    whole (never half of one), and nothing else. The importer uses it for its batches, which a second
+    run imports again: their rows' fingerprints are not in the database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def analyze(models_: Sequence[type[models.Model]]) -> None:

@@ -223,6 +223,7 @@ class Loader:
                 analyze_at = ANALYZE_FIRST
                 for batch in _batches(items, batch_size):
                     with stamps.pinned(), transaction.atomic():  # one unit of work: settings read once
+                        bulk.relaxed_commit()  # a batch lost to a crash is imported by the next run
                         self._batch(batch)
                         fake.at = self.real_now()
                         self._save_counts()
@@ -325,6 +326,7 @@ class Loader:
                                                 note=link_notes[id(case)])
                     for _key, case, moved in entry.links
                 ]) for entry in queue]  # fmt: skip
+                self._set_clock(self.real_now())  # the batch's audit entry: when it was imported
                 tickets = ticket_actions.import_tickets(pending, actor=self.actor)
                 case_actions.import_links(cases, tickets, actor=self.actor)
         except ValidationError:

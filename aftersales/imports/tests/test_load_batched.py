@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,8 @@ def case_file(tmp_path: Path) -> tuple[str, str]:
         out.writerow(["日期", "客户", "问题描述", "处理人", "状态", "解决时间", "备注"])
         out.writerows(CASE_ROWS)
     return str(path), path.name
+
+
 QUERIES = ["送达率", "vonage", "验证码", "Bluewave", "星河科技", "case", "Imported", "participants", "余额"]
 
 
@@ -111,8 +114,12 @@ def _snapshot(user: Any) -> dict[str, Any]:
          key.get(int(entry.object_id), entry.object_id) if entry.object_type == "tickets.ticket" else "",
          unref(entry.object_label) if entry.object_type == "tickets.ticket" else "", unref(entry.before),
          audit_after(entry))
-        for entry in AuditEntry.objects.filter(action__startswith="ticket.")
+        for entry in AuditEntry.objects.filter(action__startswith="ticket.").exclude(action="ticket.import")
     )  # fmt: skip
+    imports = [  # the batched path's one entry a batch
+        {**entry.after, "tickets": [refs[ref] for ref in entry.after["tickets"]], "actor": entry.actor_label}
+        for entry in AuditEntry.objects.filter(action="ticket.import")
+    ]
     docs = {
         key[doc.object_id]: (doc.title, doc.tokens, doc.status, customers.get(doc.customer_id or 0), doc.language,
                              doc.happened_at, doc.updated_at, unref(doc.ref))
@@ -133,8 +140,19 @@ def _snapshot(user: Any) -> dict[str, Any]:
         q: sorted(key[hit.object_id] for hit in search(q, kinds=["ticket"], per_page=100, user=user).items)
         for q in QUERIES
     }
-    return {"tickets": tickets, "notes": notes, "timeline": timeline, "audit": audit, "docs": docs, "found": found,
-            "cases": cases, "links": links, "case_notes": case_notes, "case_audit": case_audit}
+    return {
+        "tickets": tickets,
+        "notes": notes,
+        "timeline": timeline,
+        "audit": audit,
+        "imports": imports,
+        "docs": docs,
+        "found": found,
+        "cases": cases,
+        "links": links,
+        "case_notes": case_notes,
+        "case_audit": case_audit,
+    }
 
 
 def _import(*, batched: bool, user: Any, files: list[tuple[str, str]]) -> tuple[dict[str, Any], loading.Summary]:
@@ -172,8 +190,25 @@ def test_the_batched_path_writes_what_the_per_row_path_writes(personas: Any, des
     assert len(batched["tickets"]) == len(one_by_one["tickets"]) > 20
     for fingerprint, ticket in one_by_one["tickets"].items():
         assert batched["tickets"][fingerprint] == ticket, fingerprint
-    for part in ("notes", "timeline", "audit", "docs", "cases", "links", "case_notes", "case_audit"):
+    for part in ("notes", "timeline", "docs", "cases", "links", "case_notes", "case_audit"):
         assert batched[part] == one_by_one[part], part
+    # The audit: each batch writes one entry naming its tickets, where the per-row path writes the
+    # entries of each action (open, notes, statuses); the rest (continuations, check-ins) is the same.
+    assert one_by_one["imports"] == []
+    rest, per_row = Counter(batched["audit"]), Counter(one_by_one["audit"])
+    assert not rest - per_row
+    stood_for = list((per_row - rest).elements())
+    imported = [fingerprint for entry in batched["imports"] for fingerprint in entry["tickets"]]
+    assert len(imported) == len(set(imported)) == sum(calls)
+    assert sorted(entry[4] for entry in stood_for if entry[0] == "ticket.open") == sorted(imported)
+    assert {entry[4] for entry in stood_for} == set(imported)
+    assert sum(entry["notes"] for entry in batched["imports"]) == sum(
+        1 for entry in stood_for if entry[0] == "ticket.message.note"
+    )
+    assert sum(entry["status_changes"] for entry in batched["imports"]) == sum(
+        1 for entry in stood_for if entry[0] == "ticket.status"
+    )
+    assert {entry["actor"] for entry in batched["imports"]} == {"system"}
     assert {"04700001", "04700002", "04700003", "04700004", "05900001"} <= set(one_by_one["cases"])
     assert len([link for link in one_by_one["links"] if link[0].startswith("047")]) >= 6
     assert {case["status"] for case in one_by_one["cases"].values()} == {"waiting_vendor", "resolved"}
@@ -203,4 +238,8 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(personas: Any) -> None
     assert len(tickets) == 300 and tickets[0].ref != tickets[-1].ref
     assert Ticket.objects.filter(imported=True, status="resolved", owner=personas.agent).count() == 303
     assert Message.objects.filter(imported=True, author_user=personas.lead).count() == 303
-    assert AuditEntry.objects.filter(action="ticket.status", actor=personas.lead).count() == 303
+    entries = list(AuditEntry.objects.filter(action="ticket.import", actor=personas.lead).order_by("pk"))
+    assert [len(entry.after["tickets"]) for entry in entries] == [1, 2, 300]
+    assert [entry.after["status_changes"] for entry in entries] == [1, 2, 300]
+    assert entries[-1].after["tickets"] == [ticket.ref for ticket in tickets]
+    assert not AuditEntry.objects.filter(action="ticket.status").exists()
