@@ -16,6 +16,7 @@ signals are sent (neither does ``bulk_create``). Elsewhere (SQLite) it is ``bulk
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -45,16 +46,16 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
     )
     if connection.vendor != "postgresql" or computed or not isinstance(pk, AutoFieldMixin):
         return model._default_manager.bulk_create(objs)  # type: ignore[no-any-return]
-    json = {field.attname for field in fields if isinstance(field, models.JSONField)}
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *fields])
+    row_of = _row_maker(fields)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         ids = take_ids(cursor, meta.db_table, pk.column, len(objs))
         raw = cursor.cursor  # psycopg's own cursor (Django's wrapper has no ``copy``)
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj, pk_value in zip(objs, ids, strict=True):
                 obj.pk = pk_value
-                copy.write_row([pk_value, *(_value(obj, field, json) for field in fields)])
+                copy.write_row((pk_value, *row_of(obj)))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -75,18 +76,35 @@ def take_ids(cursor: Any, table: str, column: str, count: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _value(obj: models.Model, field: models.Field[Any, Any], json: set[str]) -> Any:
-    value = getattr(obj, field.attname)
-    if value is None and field.is_relation and field.is_cached(obj):  # type: ignore[attr-defined]
-        related = field.get_cached_value(obj)  # type: ignore[attr-defined]
-        if related is not None:  # saved after it was assigned (as bulk_create does: take its pk now)
-            value = related.pk
-            setattr(obj, field.attname, value)
-    if field.attname in json:
-        return field.get_db_prep_save(value, connection)  # psycopg's Jsonb, with the field's encoder
-    if isinstance(value, _PLAIN):
-        return value
-    return field.get_db_prep_save(value, connection)
+def _row_maker(fields: list[models.Field[Any, Any]]) -> Any:
+    """``obj`` → its fields' database values, in ``fields``' order: one C-level ``attrgetter`` for
+    the lot, then only the values that need more: JSON (psycopg's Jsonb, with the field's encoder),
+    a relation left None whose object was saved after it was assigned (its pk now, as bulk_create
+    does), and anything that is not a plain str, int, float, bool, datetime, date or None."""
+    get = operator.attrgetter(*(field.attname for field in fields))
+    special = [(index, field) for index, field in enumerate(fields)
+               if isinstance(field, models.JSONField) or field.is_relation]  # fmt: skip
+    others = [index for index in range(len(fields)) if index not in {index for index, _field in special}]
+    single = len(fields) == 1
+
+    def row_of(obj: models.Model) -> list[Any]:
+        values = [get(obj)] if single else list(get(obj))
+        for index, field in special:
+            value = values[index]
+            if field.is_relation:
+                if value is None and field.is_cached(obj):  # type: ignore[attr-defined]
+                    related = field.get_cached_value(obj)  # type: ignore[attr-defined]
+                    if related is not None:
+                        values[index] = related.pk
+                        setattr(obj, field.attname, related.pk)
+            else:
+                values[index] = field.get_db_prep_save(value, connection)
+        for index in others:
+            if not isinstance(values[index], _PLAIN):
+                values[index] = fields[index].get_db_prep_save(values[index], connection)
+        return values
+
+    return row_of
 
 
 def relaxed_commit() -> None:

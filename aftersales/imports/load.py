@@ -52,6 +52,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.core import bulk, clock, stamps
 from aftersales.core.access import can_write
+from aftersales.core.ahead import ahead
 from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import log_checkin
 from aftersales.feedback.models import Checkin, CheckinKind, CheckinSource
@@ -724,11 +725,13 @@ def start_run(*, actor: Any, files: list[dict[str, Any]], mapping: dict[str, str
 
 
 def run_files(*, run: ImportRun, actor: Any = None, dry_run: bool = False, batch_size: int = BATCH_SIZE,
-              progress: Callable[[Summary], None] | None = None) -> Summary:  # fmt: skip
-    """Import ``run``'s files with its mapping, timezone, year and options."""
-    items = interpreted(
-        [(str(entry["path"]), str(entry["name"])) for entry in run.files],
-        mapping=run.mapping or None, timezone=run.timezone, year=run.year,
-    )
+              progress: Callable[[Summary], None] | None = None, read_ahead: bool = False) -> Summary:  # fmt: skip
+    """Import ``run``'s files with its mapping, timezone, year and options.
+
+    ``read_ahead``: the files are read and interpreted in a child process (``core.ahead``) while this
+    one writes, for the command line; a web request keeps it all in its own process."""
+    files = [(str(entry["path"]), str(entry["name"])) for entry in run.files]
+    items = ahead(lambda: interpreted(files, mapping=run.mapping or None, timezone=run.timezone, year=run.year),
+                  enabled=read_ahead)  # fmt: skip
     return load(items, run=run, actor=actor, create_customers=bool(run.options.get("create_customers", True)),
                 dry_run=dry_run, batch_size=batch_size, progress=progress)  # fmt: skip

@@ -74,7 +74,7 @@ class Command(BaseCommand):
 
         try:
             summary = loading.run_files(run=run, dry_run=options["dry_run"], batch_size=options["batch_size"],
-                                        progress=progress)  # fmt: skip
+                                        progress=progress, read_ahead=True)  # fmt: skip
         except (OSError, UnicodeError, ValueError) as exc:
             raise CommandError(
                 f"Import stopped: {exc} (rows committed before this are kept; run again to resume)."

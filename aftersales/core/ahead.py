@@ -1,0 +1,102 @@
+"""Produce an iterator's items in another process, a few chunks ahead of the consumer.
+
+``ahead(make, *args)`` runs ``make(*args)`` in a forked child and yields its items, in order, in
+this process. For a pipeline of two CPU-bound halves, e.g. the importer (issue 9): reading and
+interpreting a file (pure Python, no database) in the child while this process writes the rows
+before. On a machine with two cores the halves overlap instead of taking turns.
+
+- **Bounded.** Items travel pickled in chunks of ``chunk``; at most ``depth`` chunks wait in the
+  pipe, so memory stays flat whatever the file's size.
+- **Errors cross over.** An exception in the child is raised here, the same type with the same
+  message (or a ``RuntimeError`` carrying its text when it cannot be pickled); a child that dies
+  without a word (killed) raises ``RuntimeError``.
+- **Stopping early** (the consumer raises or stops iterating): the child is terminated and reaped.
+- **The child touches no database.** It inherits this process's connections, open sockets shared
+  with the parent, and never uses them; it leaves with ``os._exit`` (as multiprocessing's fork
+  children do), so nothing closes them behind the parent's back. ``make`` must not query.
+- Where ``fork`` is not available (not Linux/BSD), or with ``enabled=False``, the items are simply
+  produced here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import queue
+import signal
+import traceback
+from collections.abc import Callable, Generator, Iterable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+CHUNK = 250
+DEPTH = 8
+POLL_SECONDS = 1.0
+
+
+def ahead(make: Callable[..., Iterable[T]], *args: Any, chunk: int = CHUNK, depth: int = DEPTH,
+          enabled: bool = True) -> Generator[T, None, None]:  # fmt: skip
+    if not enabled or "fork" not in multiprocessing.get_all_start_methods():
+        yield from make(*args)
+        return
+    context = multiprocessing.get_context("fork")
+    channel: Any = context.Queue(maxsize=depth)
+    child = context.Process(target=_produce, args=(channel, make, args, chunk), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                kind, payload = channel.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if not child.is_alive() and channel.empty():
+                    raise RuntimeError(
+                        f"the reading process stopped without a word (exit code {child.exitcode})"
+                    ) from None
+                continue
+            if kind == "items":
+                yield from payload
+            elif kind == "error":
+                raise payload
+            else:
+                return
+    finally:
+        if child.is_alive():
+            child.terminate()
+            child.join(timeout=5)
+            if child.is_alive():
+                child.kill()
+        child.join()
+        channel.close()
+
+
+def _produce(channel: Any, make: Callable[..., Iterable[Any]], args: tuple[Any, ...], chunk: int) -> None:
+    # The parent's signal handlers (a worker's graceful stop, a test runner's) are not the child's:
+    # SIGTERM from the parent stops it, Ctrl-C is the parent's to handle.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    items: list[Any] = []
+    try:
+        for item in make(*args):
+            items.append(item)
+            if len(items) >= chunk:
+                channel.put(("items", items))
+                items = []
+    except BaseException as exc:  # every failure is the parent's to raise
+        if items:  # what came before the failure arrives first, as it would in one process
+            channel.put(("items", items))
+        channel.put(("error", _portable(exc)))
+    else:
+        if items:
+            channel.put(("items", items))
+        channel.put(("done", None))
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a RuntimeError with its text and traceback."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 — our own bytes, made one line above
+    except Exception:
+        text = "".join(traceback.format_exception(exc)).strip()
+        return RuntimeError(f"{type(exc).__name__}: {exc}\n{text}")
+    return exc
