@@ -11,9 +11,10 @@ before. On a machine with two cores the halves overlap instead of taking turns.
   message (or a ``RuntimeError`` carrying its text when it cannot be pickled); a child that dies
   without a word (killed) raises ``RuntimeError``.
 - **Stopping early** (the consumer raises or stops iterating): the child is terminated and reaped.
-- **The child touches no database.** It inherits this process's connections, open sockets shared
-  with the parent, and never uses them; it leaves with ``os._exit`` (as multiprocessing's fork
-  children do), so nothing closes them behind the parent's back. ``make`` must not query.
+- **The child leaves the parent's database alone.** It inherits this process's connections, open
+  sockets shared with the parent: it sets them aside unused (a query in ``make`` would open its
+  own) and leaves with ``os._exit`` (as multiprocessing's fork children do), so nothing closes
+  them behind the parent's back.
 - Where ``fork`` is not available (not Linux/BSD), or with ``enabled=False``, the items are simply
   produced here.
 """
@@ -75,6 +76,7 @@ def _produce(channel: Any, make: Callable[..., Iterable[Any]], args: tuple[Any, 
     # SIGTERM from the parent stops it, Ctrl-C is the parent's to handle.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _detach_database()
     items: list[Any] = []
     try:
         for item in make(*args):
@@ -90,6 +92,21 @@ def _produce(channel: Any, make: Callable[..., Iterable[Any]], args: tuple[Any, 
         if items:
             channel.put(("items", items))
         channel.put(("done", None))
+
+
+_INHERITED: list[Any] = []  # the parent's connections, held so they are never closed from here
+
+
+def _detach_database() -> None:
+    """Forget the parent's database connections without closing them (closing would end the
+    parent's sessions: the sockets are shared). Should ``make`` query after all, Django opens a
+    connection of the child's own."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            _INHERITED.append(connection.connection)
+            connection.connection = None
 
 
 def _portable(exc: BaseException) -> BaseException:

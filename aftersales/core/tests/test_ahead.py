@@ -79,3 +79,24 @@ def _children() -> list[str]:
     import multiprocessing
 
     return [process.name for process in multiprocessing.active_children()]
+
+
+def _query_twice() -> Iterator[int]:
+    from django.db import connection
+
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            yield cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_a_query_in_the_child_uses_its_own_connection_and_the_parents_survives() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 41")
+    assert list(ahead(_query_twice)) == [1, 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 42")
+        assert cursor.fetchone() == (42,)
