@@ -37,6 +37,7 @@ class MappingProfile(models.Model):
 class ImportRun(models.Model):
     class State(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded, not imported yet")
+        QUEUED = "queued", _("Waiting for a task worker")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")

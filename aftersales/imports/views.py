@@ -1,7 +1,8 @@
 """/imports/: leads bring old logs in (upload → preview and correct the mapping → import → summary),
 and look after what an import leaves: quarantined rows, provisional customers, agent aliases.
 
-The import runs in the request (files up to 20 MB each; larger ones: ``aftersales import-logs``).
+The import runs in a task worker (``imports.tasks.import_files``, files up to 20 MB each; larger
+ones: ``aftersales import-logs``); the run's page follows it, polling every 2 s while it runs.
 Uploaded files are kept under ``MEDIA_ROOT/imports/<token>/`` so a run can be repeated with a
 corrected mapping: the new run retries the quarantined rows and skips the imported ones.
 """
@@ -27,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.core.access import require_lead
 from aftersales.customers.models import Customer
-from aftersales.imports import actions
+from aftersales.imports import actions, tasks
 from aftersales.imports import load as loading
 from aftersales.imports.forms import FIELD_LABELS, AliasForm, MappingForm, MergeForm, UploadForm
 from aftersales.imports.models import AgentAlias, ImportedRow, ImportRun
@@ -177,20 +178,20 @@ def _import(request: HttpRequest, run: ImportRun, mapping: dict[str, str], profi
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("imports:preview", pk=run.pk)
+    if run.state in (ImportRun.State.QUEUED, ImportRun.State.RUNNING):
+        messages.error(request, _("This import is already under way; its page shows how far it has got."))
+        return redirect("imports:run", pk=run.pk)
     if run.state != ImportRun.State.UPLOADED:  # a re-run: a new run over the same files
         run = loading.start_run(actor=request.user, files=run.files, mapping=mapping, timezone=run.timezone,
                                 year=run.year, profile=profile, options=run.options)  # fmt: skip
     else:
         run.mapping, run.profile = mapping, profile
         run.save(update_fields=["mapping", "profile"])
-    try:
-        summary = loading.run_files(run=run, actor=request.user)
-    except (OSError, ValueError) as exc:
-        messages.error(request, _("The import stopped: %(error)s. Rows imported before are kept; run it again to "
-                                  "continue.") % {"error": exc})  # fmt: skip
-        return redirect("imports:run", pk=run.pk)
-    messages.success(request, _("Imported %(imported)d of %(rows)d rows; %(duplicates)d were already imported, "
-                                "%(quarantined)d quarantined.") % summary.as_dict())  # fmt: skip
+    run.state = ImportRun.State.QUEUED
+    run.save(update_fields=["state"])
+    messages.info(request, _("The import has started in the background. This page follows it and refreshes by "
+                             "itself until it is done."))  # fmt: skip
+    tasks.import_files.enqueue(run.pk, request.user.pk)  # (the immediate backend runs it here)
     return redirect("imports:run", pk=run.pk)
 
 
@@ -213,7 +214,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/run.html", {
         "run": run, "counts": counts, "outcomes": outcomes, "reasons": reasons, "provisional": provisional,
         "page": page, "paginator": paginator, "rows": list(page.object_list), "outcome_labels": OUTCOME_LABELS,
-        "section": "imports",
+        "section": "imports", "live": run.state in (ImportRun.State.QUEUED, ImportRun.State.RUNNING),
     })  # fmt: skip
 
 

@@ -55,6 +55,57 @@ def test_upload_preview_import_and_summary(client: Any, personas: Any) -> None:
     assert run.created_by == personas.lead and run.state == ImportRun.State.DONE
 
 
+def test_a_large_import_runs_in_the_background_and_its_page_follows_it(client: Any, personas: Any,
+                                                                       settings: Any) -> None:  # fmt: skip
+    """With a real queue the request only enqueues the import: the run waits for a worker, its page
+    polls and shows how far it has got, a second "import" is refused, and the worker's run fills
+    the same page with the summary."""
+    from django_tasks import default_task_backend
+
+    from aftersales.imports import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client.force_login(personas.lead)
+    _upload(client, CSV)
+    run = ImportRun.objects.get()
+    mapping = {"col-0": "date", "col-1": "customer", "col-2": "issue", "col-3": "owner", "action": "import"}
+    response = client.post(f"/imports/runs/{run.pk}/preview/", mapping, follow=True)
+    body = response.content.decode()
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.QUEUED and not Ticket.objects.exists()
+    assert "The import has started in the background." in body
+    assert 'data-testid="run-progress"' in body and "Waiting for a task worker" in body
+    assert 'hx-trigger="every 2s"' in body and 'data-testid="rerun-link"' not in body
+    [queued] = default_task_backend.results  # type: ignore[attr-defined]
+    assert queued.args == [run.pk, personas.lead.pk]
+    again = client.post(f"/imports/runs/{run.pk}/preview/", mapping, follow=True).content.decode()
+    assert "This import is already under way" in again and ImportRun.objects.count() == 1
+
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, counts={"rows": 1})
+    running = client.get(f"/imports/runs/{run.pk}/").content.decode()
+    assert "Importing: 1 row so far." in running and 'hx-trigger="every 2s"' in running
+
+    result = tasks.import_files.call(run.pk, personas.lead.pk)  # what the worker runs
+    assert result["imported"] == 2
+    done = client.get(f"/imports/runs/{run.pk}/").content.decode()
+    assert "2 rows = 2 imported + 0 already imported + 0 quarantined" in done
+    assert "hx-trigger" not in done and 'data-testid="run-progress"' not in done
+    assert 'data-testid="rerun-link"' in done
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.DONE and Ticket.objects.filter(imported=True).count() == 2
+
+
+def test_the_background_import_marks_a_vanished_file_as_the_runs_failure(personas: Any, tmp_path: Any) -> None:
+    from aftersales.imports import load as loading
+    from aftersales.imports import tasks
+
+    run = loading.start_run(actor=personas.lead, files=[{"name": "gone.csv", "path": str(tmp_path / "gone.csv"),
+                                                         "size": 0}])  # fmt: skip
+    result = tasks.import_files.call(run.pk, personas.lead.pk)
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.FAILED and "gone.csv" in run.error and "gone.csv" in result["failed"]
+
+
 def test_a_corrected_mapping_imports_the_quarantined_rows_without_duplicating(client: Any, personas: Any) -> None:
     client.force_login(personas.lead)
     _upload(client, HANDOVER, name="handover.csv")
