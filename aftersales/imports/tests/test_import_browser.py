@@ -26,7 +26,7 @@ CSV = (
 
 def test_a_web_import_runs_in_the_background_and_its_page_follows_it(page: Any, live_server: Any, settings: Any,
                                                                      tmp_path: Path) -> None:  # fmt: skip
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # a queue, no worker
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # the queue; no worker
     lead = make_user("han.pengshuai", role="lead", display_name="Han Pengshuai", language="en")
     log = tmp_path / "ops-2025.csv"
     log.write_text(CSV, encoding="utf-8")

@@ -55,30 +55,30 @@ def test_upload_preview_import_and_summary(client: Any, personas: Any) -> None:
     assert run.created_by == personas.lead and run.state == ImportRun.State.DONE
 
 
+QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # the production queue; no worker here
+MAPPING = {"col-0": "date", "col-1": "customer", "col-2": "issue", "col-3": "owner", "action": "import"}
+
+
 def test_a_large_import_runs_in_the_background_and_its_page_follows_it(client: Any, personas: Any,
                                                                        settings: Any) -> None:  # fmt: skip
     """With a real queue the request only enqueues the import: the run waits for a worker, its page
     polls and shows how far it has got, a second "import" is refused, and the worker's run fills
     the same page with the summary."""
-    from django_tasks import default_task_backend
-
     from aftersales.imports import tasks
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = QUEUE
     client.force_login(personas.lead)
     _upload(client, CSV)
     run = ImportRun.objects.get()
-    mapping = {"col-0": "date", "col-1": "customer", "col-2": "issue", "col-3": "owner", "action": "import"}
-    response = client.post(f"/imports/runs/{run.pk}/preview/", mapping, follow=True)
-    body = response.content.decode()
+    body = client.post(f"/imports/runs/{run.pk}/preview/", MAPPING, follow=True).content.decode()
     run.refresh_from_db()
     assert run.state == ImportRun.State.QUEUED and not Ticket.objects.exists()
     assert "The import has started in the background." in body
     assert 'data-testid="run-progress"' in body and "Waiting for a task worker" in body
     assert 'hx-trigger="every 2s"' in body and 'data-testid="rerun-link"' not in body
-    [queued] = default_task_backend.results  # type: ignore[attr-defined]
-    assert queued.args == [run.pk, personas.lead.pk]
-    again = client.post(f"/imports/runs/{run.pk}/preview/", mapping, follow=True).content.decode()
+    queued = tasks.import_files.get_result(run.options["task"])
+    assert queued.args == [run.pk, personas.lead.pk] and not queued.is_finished
+    again = client.post(f"/imports/runs/{run.pk}/preview/", MAPPING, follow=True).content.decode()
     assert "This import is already under way" in again and ImportRun.objects.count() == 1
 
     ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, counts={"rows": 1})
@@ -90,9 +90,31 @@ def test_a_large_import_runs_in_the_background_and_its_page_follows_it(client: A
     done = client.get(f"/imports/runs/{run.pk}/").content.decode()
     assert "2 rows = 2 imported + 0 already imported + 0 quarantined" in done
     assert "hx-trigger" not in done and 'data-testid="run-progress"' not in done
-    assert 'data-testid="rerun-link"' in done
+    assert 'data-testid="rerun-link"' in done and 'data-testid="run-stopped"' not in done
     run.refresh_from_db()
     assert run.state == ImportRun.State.DONE and Ticket.objects.filter(imported=True).count() == 2
+
+
+def test_a_run_whose_worker_was_lost_says_so_and_can_be_imported_again(client: Any, personas: Any,
+                                                                       settings: Any) -> None:  # fmt: skip
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = QUEUE
+    client.force_login(personas.lead)
+    _upload(client, CSV)
+    run = ImportRun.objects.get()
+    client.post(f"/imports/runs/{run.pk}/preview/", MAPPING)
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, counts={"rows": 1})
+    # The worker was killed mid-run; the lease sweeper fails its task (core.leases, TASK_STUCK_MINUTES).
+    run.refresh_from_db()
+    DBTaskResult.objects.filter(id=run.options["task"]).update(status=TaskResultStatus.FAILED)
+    page = client.get(f"/imports/runs/{run.pk}/").content.decode()
+    assert 'data-testid="run-stopped"' in page and "its worker was lost" in page
+    assert "hx-trigger" not in page and 'data-testid="rerun-link"' in page
+    client.post(f"/imports/runs/{run.pk}/preview/", MAPPING)  # import again: a new run, queued
+    newer = ImportRun.objects.exclude(pk=run.pk).get()
+    assert newer.state == ImportRun.State.QUEUED and DBTaskResult.objects.count() == 2
 
 
 def test_the_background_import_marks_a_vanished_file_as_the_runs_failure(personas: Any, tmp_path: Any) -> None:
