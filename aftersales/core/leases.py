@@ -56,6 +56,21 @@ def holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[-HOLDER_MAX_LENGTH:]
 
 
+def holder_gone(name: str) -> bool:
+    """Whether the process a ``holder()`` names is known to be gone: it was on this host and no
+    process has that pid now. Another host's process, or a name that is not one, is not known gone."""
+    host, _sep, pid = (name or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, as another user
+        return False
+    return False
+
+
 class WorkerLost(Exception):
     """The error recorded on a task result whose worker stopped before finishing it."""
 

@@ -35,9 +35,12 @@ Every row ends as exactly one outcome, and the summary adds up:
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import itertools
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,7 +53,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
-from aftersales.core import bulk, clock, stamps
+from aftersales.core import bulk, clock, leases, stamps
 from aftersales.core.access import can_write
 from aftersales.core.ahead import ahead
 from aftersales.customers.models import Customer
@@ -64,6 +67,8 @@ from aftersales.sms import cases as case_actions
 from aftersales.sms.models import VendorAccount, VendorCase
 from aftersales.tickets import actions as ticket_actions
 from aftersales.tickets.models import Category, Channel, Message, MessageKind, Status, Ticket
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 FIRST_ROWS = 50
@@ -188,6 +193,16 @@ def _case_numbers(item: Interpreted) -> list[tuple[str, str]]:
     return [(number.lower(), number) for number in numbers if number]
 
 
+@contextlib.contextmanager
+def _restore_on_failure(loader: Loader, committed: Summary) -> Iterator[None]:
+    """Inside a batch's transaction: if it fails, the summary goes back to what was committed."""
+    try:
+        yield
+    except BaseException:
+        loader.summary = committed
+        raise
+
+
 class Loader:
     """One run's writer: caches customers, owners, categories and cases for the whole run."""
 
@@ -223,7 +238,8 @@ class Loader:
             try:
                 analyze_at = ANALYZE_FIRST
                 for batch in _batches(items, batch_size):
-                    with stamps.pinned(), transaction.atomic():  # one unit of work: settings read once
+                    committed = copy.deepcopy(self.summary)  # a batch that fails counts for nothing
+                    with stamps.pinned(), transaction.atomic(), _restore_on_failure(self, committed):
                         bulk.relaxed_commit()  # a batch lost to a crash is imported by the next run
                         self._batch(batch)
                         fake.at = self.real_now()
@@ -679,7 +695,9 @@ def load(items: Iterable[Interpreted], *, run: ImportRun, actor: Any = None, cre
     """
     real_now = clock.now
     loader = Loader(run=run, actor=actor, create_customers=create_customers, real_now=real_now, batched=batched)
-    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, dry_run=dry_run)
+    # Who runs it (``host:pid``): a page can tell a run whose process is gone from one under way.
+    run.options = {**(run.options or {}), "holder": leases.holder()}
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, dry_run=dry_run, options=run.options)
     try:
         if dry_run:
             with transaction.atomic():
@@ -687,11 +705,14 @@ def load(items: Iterable[Interpreted], *, run: ImportRun, actor: Any = None, cre
                 transaction.set_rollback(True)
         else:
             loader.load(items, batch_size=batch_size, progress=progress)
-    except Exception as exc:
+    except BaseException as exc:  # Ctrl-C (KeyboardInterrupt) too: the run says it stopped, and why
         run.state, run.finished_at = ImportRun.State.FAILED, real_now()
         run.error = f"{type(exc).__name__}: {exc}"[:2000]
-        run.counts = loader.summary.as_dict()
-        run.save(update_fields=["state", "error", "finished_at", "counts"])
+        run.counts = loader.summary.as_dict()  # what the committed batches did
+        try:
+            run.save(update_fields=["state", "error", "finished_at", "counts"])
+        except Exception:  # the connection went with the interruption: the original error matters more
+            logger.exception("import run %s: could not record its failure", run.pk)
         raise
     run.state, run.finished_at, run.dry_run = ImportRun.State.DONE, real_now(), dry_run
     run.counts = loader.summary.as_dict()

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tasks.exceptions import TaskResultDoesNotExist
 
+from aftersales.core import leases
 from aftersales.core.access import require_lead
 from aftersales.customers.models import Customer
 from aftersales.imports import actions, tasks
@@ -199,13 +200,14 @@ def _import(request: HttpRequest, run: ImportRun, mapping: dict[str, str], profi
 
 def _under_way(run: ImportRun) -> bool:
     """Waiting for a worker or running, as the run says, unless its task has ended without the run
-    finishing: a worker killed mid-run, whose task the lease sweeper marked failed
-    (``TASK_STUCK_MINUTES``). Such a run has stopped; importing again resumes it."""
+    finishing (a worker killed mid-run, whose task the lease sweeper marked failed after
+    ``TASK_STUCK_MINUTES``) or, for a run of the command, its process is gone from this host
+    (``kill -9``). Such a run has stopped; importing again resumes it."""
     if run.state not in (ImportRun.State.QUEUED, ImportRun.State.RUNNING):
         return False
     task_id = (run.options or {}).get("task")
-    if not task_id:  # started by the command: its own process
-        return True
+    if not task_id:  # started by the command: under way while its process lives (Ctrl-C marks it failed)
+        return not leases.holder_gone(str((run.options or {}).get("holder", "")))
     try:
         return not tasks.import_files.get_result(task_id).is_finished
     except (TaskResultDoesNotExist, NotImplementedError):  # a backend that keeps no results

@@ -89,3 +89,18 @@ def test_every_leased_outbox_keeps_the_holder_in_its_table(personas: Any, work_n
     work = {registered.name: registered for registered in leases.registered_leases()}[work_name]
     # Its requeue clears claimed_by in the migrated table: the UPDATE runs (no stale row here, nothing changes).
     assert work.requeue(now=NOW) == 0
+
+
+def test_a_holder_is_gone_only_when_its_process_on_this_host_is() -> None:
+    import subprocess
+    import sys
+
+    from aftersales.core import leases
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)  # fmt: skip
+    host = leases.holder().rpartition(":")[0]
+    assert leases.holder_gone(f"{host}:{finished.stdout.strip()}")
+    assert not leases.holder_gone(leases.holder())
+    assert not leases.holder_gone(f"another-host.example:{finished.stdout.strip()}")  # cannot tell: not gone
+    assert not leases.holder_gone("") and not leases.holder_gone(f"{host}:not-a-pid")

@@ -177,6 +177,45 @@ def test_a_crash_inside_a_batch_rolls_the_whole_batch_back(personas: Any, monkey
     assert (summary.duplicates, summary.imported) == (2, 4)
 
 
+def test_a_failed_batch_is_not_counted_on_the_failed_run(personas: Any, monkeypatch: Any) -> None:
+    """The run's counts are what its committed batches did, even when the batch fails after its rows
+    were tallied (here: storing the rows' records)."""
+    from aftersales.core import bulk
+
+    real = bulk.insert
+    stored: list[int] = []
+
+    def full_disk_on_the_second_batch(objs: Any) -> Any:
+        if objs and isinstance(objs[0], ImportedRow):
+            stored.append(len(objs))
+            if len(stored) == 2:
+                raise OSError("No space left on device")
+        return real(objs)
+
+    monkeypatch.setattr(bulk, "insert", full_disk_on_the_second_batch)
+    run = start()
+    with pytest.raises(OSError, match="No space left"):
+        loading.load([item(line, f"row {line}") for line in range(2, 8)], run=run, batch_size=2)
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.FAILED and "No space left" in run.error
+    assert run.counts["rows"] == run.counts["imported"] == ImportedRow.objects.count() == 2
+
+
+def test_ctrl_c_marks_the_run_failed_and_keeps_the_committed_batches(personas: Any) -> None:
+    def interrupted(summary: loading.Summary) -> None:
+        if summary.rows >= 4:
+            raise KeyboardInterrupt
+
+    run = start()
+    with pytest.raises(KeyboardInterrupt):
+        loading.load([item(line, f"row {line}") for line in range(2, 8)], run=run, batch_size=2,
+                     progress=interrupted)  # fmt: skip
+    run.refresh_from_db()
+    assert run.state == ImportRun.State.FAILED and run.error.startswith("KeyboardInterrupt")
+    assert run.counts["imported"] == Ticket.objects.count() == 4
+    assert run.options["holder"]  # who ran it: the page tells a gone process from a live one
+
+
 def test_dry_run_shows_the_full_result_and_writes_nothing(personas: Any) -> None:
     rows = [item(2, "a,Unknown Corp,x", customer_name="Unknown Corp"), item(3, "b", reason=Reason.EMPTY),
             item(4, "c,Bluewave Games,y", customer_name="Bluewave Games")]  # fmt: skip

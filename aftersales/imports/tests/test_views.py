@@ -110,7 +110,7 @@ def test_a_run_whose_worker_was_lost_says_so_and_can_be_imported_again(client: A
     run.refresh_from_db()
     DBTaskResult.objects.filter(id=run.options["task"]).update(status=TaskResultStatus.FAILED)
     page = client.get(f"/imports/runs/{run.pk}/").content.decode()
-    assert 'data-testid="run-stopped"' in page and "its worker was lost" in page
+    assert 'data-testid="run-stopped"' in page and "the process running it is gone" in page
     assert "hx-trigger" not in page and 'data-testid="rerun-link"' in page
     client.post(f"/imports/runs/{run.pk}/preview/", MAPPING)  # import again: a new run, queued
     newer = ImportRun.objects.exclude(pk=run.pk).get()
@@ -220,3 +220,22 @@ def test_the_sidebar_links_the_import_page_for_leads_only(client: Any, personas:
     assert 'data-testid="imports-link"' in client.get("/tickets/").content.decode()
     client.force_login(personas.agent)
     assert 'data-testid="imports-link"' not in client.get("/tickets/").content.decode()
+
+
+def test_a_command_run_whose_process_is_gone_says_so(client: Any, personas: Any) -> None:
+    import subprocess
+    import sys
+
+    from aftersales.core import leases
+    from aftersales.imports import load as loading
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)  # fmt: skip
+    gone = f"{leases.holder().rpartition(':')[0]}:{finished.stdout.strip()}"
+    client.force_login(personas.lead)
+    for holder, stopped in ((gone, True), (leases.holder(), False)):
+        run = loading.start_run(actor=None, files=[], options={"source": "command", "holder": holder})
+        ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING)
+        page = client.get(f"/imports/runs/{run.pk}/").content.decode()
+        assert ('data-testid="run-stopped"' in page) is stopped
+        assert ('hx-trigger="every 2s"' in page) is not stopped
