@@ -158,3 +158,16 @@ def test_an_unreadable_file_stops_before_anything_is_written(db: Any, tmp_path: 
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("import-logs", SAMPLES[0], str(old), stdout=StringIO(), stderr=StringIO())
     assert not Ticket.objects.exists()
+
+
+def test_ctrl_c_stops_with_a_short_message_and_the_exit_code_of_an_interrupt(db: Any, monkeypatch: Any,
+                                                                               tmp_path: Path) -> None:  # fmt: skip
+    def interrupted(**kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    log = tmp_path / "ops.csv"
+    log.write_text("日期,客户,问题描述\n2025/3/5,Bluewave Games,送达率下降\n", encoding="utf-8")
+    monkeypatch.setattr(loading, "run_files", interrupted)
+    with pytest.raises(CommandError, match=r"Interrupted: import run #\d+ is marked failed") as stopped:
+        call_command("import-logs", str(log), stdout=StringIO(), stderr=StringIO())
+    assert stopped.value.returncode == 130

@@ -79,6 +79,12 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Import stopped: {exc} (rows committed before this are kept; run again to resume)."
             ) from exc
+        except KeyboardInterrupt:
+            self.stderr.write("")
+            raise CommandError(
+                f"Interrupted: import run #{run.pk} is marked failed; the batches committed before stay. "
+                "Run the same command again to resume.", returncode=130,
+            ) from None
         self.stderr.write("")
         if options["json"]:
             self.stdout.write(json.dumps({**summary.as_dict(), "run": run.pk, "dry_run": options["dry_run"]},
