@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -403,8 +404,7 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
         numbers = next_values("ticket_ref", len(items))
         tickets: list[Ticket] = []
         unsaved_events: list[TicketEvent] = []
-        status_changes: list[tuple[str, dt.datetime, dict[str, Any]] | None] = []  # (old, at, audit after)
-        step_changes: list[list[tuple[str, dict[str, Any]] | None]] = []  # per step: (old, audit after) or None
+        told: list[tuple[Ticket, str]] = []  # what the listeners hear after the commit, in order
         for number, item in zip(numbers, items, strict=True):
             ticket = Ticket(
                 number=number,
@@ -427,26 +427,21 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
             )
             deadlines.start(ticket)  # imported: no clocks (called as open_ticket calls it)
             unsaved_events.append(events.created_event(ticket, actor))
-            steps: list[tuple[str, dict[str, Any]] | None] = []
-            for step in item.steps:  # change_status (and add_note, below) at the ticket's time
+            told += [(ticket, "opened"), (ticket, "noted")]
+            for step in item.steps:  # change_status and add_note (written below) at the ticket's time
                 if step.status and step.status != ticket.status:
-                    old = ticket.status
-                    fields = _apply_status(ticket, step.status, actor, step.reason, now=item.opened_at,
-                                           unsaved_events=unsaved_events)  # fmt: skip
-                    steps.append((old, _status_after(ticket, step.status, fields)))
-                else:
-                    steps.append(None)
-            step_changes.append(steps)
-            change = None
+                    _apply_status(ticket, step.status, actor, step.reason, now=item.opened_at,
+                                  unsaved_events=unsaved_events)  # fmt: skip
+                    told.append((ticket, "status"))
+                if step.note.strip():
+                    told.append((ticket, "noted"))
             if item.status and item.status != ticket.status:  # change_status, in memory, at its time
                 at = item.status_at or item.opened_at
-                old = ticket.status
-                fields = _apply_status(ticket, item.status, actor, resolution=item.resolution, now=at,
-                                       unsaved_events=unsaved_events)  # fmt: skip
+                _apply_status(ticket, item.status, actor, resolution=item.resolution, now=at,
+                              unsaved_events=unsaved_events)  # fmt: skip
                 ticket.updated_at = at
-                change = (old, at, _status_after(ticket, item.status, fields))
+                told.append((ticket, "status"))
             tickets.append(ticket)
-            status_changes.append(change)
         bulk.insert(tickets)
         _import_tags(tickets, items)
         notes: list[list[Message]] = []  # per ticket: the imported note, then the steps' notes
@@ -461,38 +456,18 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
         bulk.insert([message for ticket_notes in notes for message in ticket_notes])
         bulk.insert(unsaved_events)
         docs: list[dict[str, Any]] = []
-        told: list[tuple[Ticket, str]] = []
-        for ticket, item, ticket_notes, steps, change in zip(tickets, items, notes, step_changes, status_changes,
-                                                             strict=True):  # fmt: skip
-            told += [(ticket, "opened"), (ticket, "noted")]
-            for step, step_change in zip(item.steps, steps, strict=True):
-                if step_change is not None:
-                    told.append((ticket, "status"))
-                if step.note.strip():
-                    told.append((ticket, "noted"))
-            if change is not None:
-                told.append((ticket, "status"))
+        for ticket, ticket_notes in zip(tickets, notes, strict=True):
             doc = search.ticket_doc(ticket, ())
             doc["appended"] = [note.body for note in ticket_notes if note.body != ticket.description]
             doc["now"] = ticket.updated_at
             docs.append(doc)
+        heard = Counter(what for _ticket, what in told)
         audit(actor=actor, action="ticket.import", after={
-            "tickets": [ticket.ref for ticket in tickets],
-            "notes": sum(len(ticket_notes) for ticket_notes in notes),
-            "status_changes": sum(1 for change in status_changes if change is not None)
-            + sum(1 for steps in step_changes for change in steps if change is not None),
+            "tickets": [ticket.ref for ticket in tickets], "notes": heard["noted"], "status_changes": heard["status"],
         })  # fmt: skip
         search.tickets_imported(docs)
         _after_commit_many(told)
     return tickets
-
-
-def _status_after(ticket: Ticket, status: str, fields: list[str]) -> dict[str, Any]:
-    """The audit entry's ``after`` of a status change (as ``change_status`` writes it)."""
-    after: dict[str, Any] = {"status": status}
-    if "root_cause" in fields:
-        after["root_cause"] = ticket.root_cause.code if ticket.root_cause else None
-    return after
 
 
 def _import_tags(tickets: list[Ticket], items: Sequence[ImportedTicket]) -> None:
