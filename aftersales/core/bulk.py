@@ -84,7 +84,7 @@ def _row_maker(fields: list[models.Field[Any, Any]]) -> Any:
     get = operator.attrgetter(*(field.attname for field in fields))
     special = [(index, field) for index, field in enumerate(fields)
                if isinstance(field, models.JSONField) or field.is_relation]  # fmt: skip
-    others = [index for index in range(len(fields)) if index not in {index for index, _field in special}]
+    others = sorted(set(range(len(fields))) - {index for index, _field in special})
     single = len(fields) == 1
 
     def row_of(obj: models.Model) -> list[Any]:

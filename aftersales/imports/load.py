@@ -35,7 +35,6 @@ Every row ends as exactly one outcome, and the summary adds up:
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
 import datetime as dt
@@ -193,16 +192,6 @@ def _case_numbers(item: Interpreted) -> list[tuple[str, str]]:
     return [(number.lower(), number) for number in numbers if number]
 
 
-@contextlib.contextmanager
-def _restore_on_failure(loader: Loader, committed: Summary) -> Iterator[None]:
-    """Inside a batch's transaction: if it fails, the summary goes back to what was committed."""
-    try:
-        yield
-    except BaseException:
-        loader.summary = committed
-        raise
-
-
 class Loader:
     """One run's writer: caches customers, owners, categories and cases for the whole run."""
 
@@ -239,11 +228,15 @@ class Loader:
                 analyze_at = ANALYZE_FIRST
                 for batch in _batches(items, batch_size):
                     committed = copy.deepcopy(self.summary)  # a batch that fails counts for nothing
-                    with stamps.pinned(), transaction.atomic(), _restore_on_failure(self, committed):
-                        bulk.relaxed_commit()  # a batch lost to a crash is imported by the next run
-                        self._batch(batch)
-                        fake.at = self.real_now()
-                        self._save_counts()
+                    try:
+                        with stamps.pinned(), transaction.atomic():  # one unit of work: settings read once
+                            bulk.relaxed_commit()  # a batch lost to a crash is imported by the next run
+                            self._batch(batch)
+                            fake.at = self.real_now()
+                            self._save_counts()
+                    except BaseException:
+                        self.summary = committed
+                        raise
                     if self.summary.imported >= analyze_at:  # the tables it grows have doubled
                         bulk.analyze([apps.get_model(label) for label in WRITTEN])
                         analyze_at *= 2
