@@ -7,8 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django_tasks import task
+from django_tasks.exceptions import TaskResultDoesNotExist
 
+from aftersales.core import leases
 from aftersales.imports import load as loading
 from aftersales.imports.models import ImportRun
 
@@ -24,3 +27,31 @@ def import_files(run_pk: int, actor_pk: int | None = None) -> dict[str, Any]:
     except (OSError, ValueError) as exc:  # the run says why; the task itself did its job
         return {"run": run_pk, "failed": f"{type(exc).__name__}: {exc}"}
     return {"run": run_pk, **summary.as_dict()}
+
+
+def queue(run: ImportRun, *, actor: Any) -> None:
+    """Hand ``run`` to a worker: it waits as "queued" and remembers its task. The task is enqueued in
+    the same transaction, so a worker never starts it before the run knows its task (the database
+    queue's row is only seen on commit; the immediate backend runs it here)."""
+    with transaction.atomic():
+        ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.QUEUED)
+        result = import_files.enqueue(run.pk, actor.pk if actor is not None else None)
+        options = ImportRun.objects.values_list("options", flat=True).get(pk=run.pk) or {}
+        ImportRun.objects.filter(pk=run.pk).update(options={**options, "task": str(result.id)})
+    run.refresh_from_db(fields=["state", "options"])
+
+
+def under_way(run: ImportRun) -> bool:
+    """Waiting for a worker or running, as the run says, unless its task has ended without the run
+    finishing (a worker killed mid-run, whose task the lease sweeper marked failed after
+    ``TASK_STUCK_MINUTES``) or, for a run of the command, its process is gone from this host
+    (``kill -9``). Such a run has stopped; importing again resumes it."""
+    if run.state not in (ImportRun.State.QUEUED, ImportRun.State.RUNNING):
+        return False
+    task_id = (run.options or {}).get("task")
+    if not task_id:  # started by the command: under way while its process lives (Ctrl-C marks it failed)
+        return not leases.holder_gone(str((run.options or {}).get("holder", "")))
+    try:
+        return not import_files.get_result(task_id).is_finished
+    except (TaskResultDoesNotExist, NotImplementedError):  # a backend that keeps no results
+        return True

@@ -25,9 +25,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_tasks.exceptions import TaskResultDoesNotExist
 
-from aftersales.core import leases
 from aftersales.core.access import require_lead
 from aftersales.customers.models import Customer
 from aftersales.imports import actions, tasks
@@ -180,7 +178,7 @@ def _import(request: HttpRequest, run: ImportRun, mapping: dict[str, str], profi
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("imports:preview", pk=run.pk)
-    if _under_way(run):
+    if tasks.under_way(run):
         messages.error(request, _("This import is already under way; its page shows how far it has got."))
         return redirect("imports:run", pk=run.pk)
     if run.state != ImportRun.State.UPLOADED:  # a re-run: a new run over the same files
@@ -189,29 +187,10 @@ def _import(request: HttpRequest, run: ImportRun, mapping: dict[str, str], profi
     else:
         run.mapping, run.profile = mapping, profile
         run.save(update_fields=["mapping", "profile"])
-    run.state = ImportRun.State.QUEUED
-    run.save(update_fields=["state"])
     messages.info(request, _("The import has started in the background. This page follows it and refreshes by "
                              "itself until it is done."))  # fmt: skip
-    result = tasks.import_files.enqueue(run.pk, request.user.pk)  # (the immediate backend runs it here)
-    ImportRun.objects.filter(pk=run.pk).update(options={**run.options, "task": str(result.id)})
+    tasks.queue(run, actor=request.user)
     return redirect("imports:run", pk=run.pk)
-
-
-def _under_way(run: ImportRun) -> bool:
-    """Waiting for a worker or running, as the run says, unless its task has ended without the run
-    finishing (a worker killed mid-run, whose task the lease sweeper marked failed after
-    ``TASK_STUCK_MINUTES``) or, for a run of the command, its process is gone from this host
-    (``kill -9``). Such a run has stopped; importing again resumes it."""
-    if run.state not in (ImportRun.State.QUEUED, ImportRun.State.RUNNING):
-        return False
-    task_id = (run.options or {}).get("task")
-    if not task_id:  # started by the command: under way while its process lives (Ctrl-C marks it failed)
-        return not leases.holder_gone(str((run.options or {}).get("holder", "")))
-    try:
-        return not tasks.import_files.get_result(task_id).is_finished
-    except (TaskResultDoesNotExist, NotImplementedError):  # a backend that keeps no results
-        return True
 
 
 @login_required
@@ -220,7 +199,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_lead(request.user)
     run = get_object_or_404(ImportRun.objects.select_related("created_by__agent_profile", "profile"), pk=pk)
     counts = run.counts or {}
-    live = _under_way(run)
+    live = tasks.under_way(run)
     outcomes = [(key, OUTCOME_LABELS.get(key, key), value) for key, value in (counts.get("outcomes") or {}).items()]
     reasons = [(key, REASON_LABELS.get(key, key), value) for key, value in (counts.get("reasons") or {}).items()]
     names = counts.get("provisional_customers") or []
