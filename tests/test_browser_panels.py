@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from aftersales.core import panels
+from aftersales.testing.browser import sign_in
 from aftersales.testing.factories import make_customer, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -29,11 +29,7 @@ def broken_panel():
 def test_customer_page_loads_its_panels_and_reports_a_failing_one(page, live_server, broken_panel):
     make_user("li.heping", role="agent", display_name="Li Heping", language="en")
     make_customer("kaito", "Kaito Pay")
-    page.goto(f"{live_server.url}/")
-    page.get_by_label(re.compile("Username")).fill("li.heping")
-    page.get_by_label(re.compile("Password")).fill("correct-horse-battery")
-    page.get_by_test_id("sign-in").click()
-    page.wait_for_url(re.compile(r"/tickets/"))
+    sign_in(page, live_server, "li.heping")
 
     page.goto(f"{live_server.url}/customers/kaito/")
     tickets_panel = page.get_by_test_id("panel-tickets")

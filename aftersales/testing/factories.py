@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from aftersales.core import clock
 from aftersales.customers.models import Contact, Customer
 from aftersales.people.models import AgentProfile
+from aftersales.testing import PASSWORD
 from aftersales.tickets import actions
 from aftersales.tickets.models import Channel, Ticket
 
@@ -19,7 +20,7 @@ def make_user(
     role: str | None = "agent",
     display_name: str | None = None,
     language: str = "en",
-    password: str = "correct-horse-battery",  # noqa: S107
+    password: str = PASSWORD,
 ) -> User:
     user = User.objects.create_user(username=username, password=password, email=f"{username}@desk.example")
     if role:

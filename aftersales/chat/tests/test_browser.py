@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 import pytest
 
 from aftersales.chat.tests.conftest import ImServer
+from aftersales.testing.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -18,11 +18,7 @@ def test_lead_adds_a_wecom_robot_and_sends_a_test(
 ) -> None:
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.goto(f"{live_server.url}/")
-    page.get_by_label(re.compile("Username")).fill("han.pengshuai")
-    page.get_by_label(re.compile("Password")).fill("correct-horse-battery")
-    page.get_by_test_id("sign-in").click()
-    page.wait_for_url(re.compile(r"/tickets/"))
+    sign_in(page, live_server, "han.pengshuai")
 
     page.get_by_test_id("chat-link").click()
     page.get_by_test_id("new-target").click()

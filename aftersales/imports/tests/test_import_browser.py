@@ -11,12 +11,12 @@ import pytest
 
 from aftersales.imports import tasks
 from aftersales.imports.models import ImportRun
+from aftersales.testing.browser import sign_in
 from aftersales.testing.factories import make_user
 from aftersales.tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "correct-horse-battery"
 CSV = (
     "日期,客户,问题描述,处理人,状态\n"
     "2025/3/5,Bluewave Games,送达率下降,小李,已解决\n"
@@ -31,11 +31,7 @@ def test_a_web_import_runs_in_the_background_and_its_page_follows_it(page: Any, 
     log = tmp_path / "ops-2025.csv"
     log.write_text(CSV, encoding="utf-8")
 
-    page.goto(f"{live_server.url}/")
-    page.get_by_label(re.compile("Username")).fill("han.pengshuai")
-    page.get_by_label(re.compile("Password")).fill(PASSWORD)
-    page.get_by_test_id("sign-in").click()
-    page.wait_for_url(re.compile(r"/tickets/"))
+    sign_in(page, live_server, "han.pengshuai")
     page.goto(f"{live_server.url}/imports/")
     page.get_by_label("Log files").set_input_files(str(log))
     page.get_by_role("button", name="Upload and preview").click()

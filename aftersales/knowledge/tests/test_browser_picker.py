@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from aftersales.knowledge.models import TicketSolution
+from aftersales.testing.browser import sign_in
 from aftersales.testing.factories import make_contact, make_customer, make_ticket, make_user
 from aftersales.tickets.models import Category
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "correct-horse-battery"
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/")
-    page.get_by_label(re.compile("Username|用户名")).fill(username)
-    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
-    page.get_by_test_id("sign-in").click()
-    page.wait_for_url(re.compile(r"/tickets/"))
-
 
 def test_alt_m_inserts_the_chinese_template_at_the_cursor_and_the_panel_marks_the_solution(page, live_server):
     make_user("li.heping", role="agent", display_name="Li Heping", language="en")

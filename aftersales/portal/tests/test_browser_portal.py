@@ -10,11 +10,11 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
+from aftersales.testing.browser import sign_in
 from aftersales.testing.factories import make_contact, make_customer, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "correct-horse-battery"
 LINK = re.compile(r"https?://\S+/portal/link/\S+/")
 
 
@@ -53,11 +53,7 @@ def test_contact_opens_a_ticket_agent_answers_contact_sees_it(page, chromium, li
     desk = desk_context.new_page()
     desk.set_default_timeout(10_000)
     try:
-        desk.goto(f"{live_server.url}/")
-        desk.get_by_label(re.compile("Username")).fill("li.heping")
-        desk.get_by_label(re.compile("Password")).fill(PASSWORD)
-        desk.get_by_test_id("sign-in").click()
-        desk.wait_for_url(re.compile(r"/tickets/"))
+        sign_in(desk, live_server, "li.heping")
         desk.goto(f"{live_server.url}/tickets/{ref}/")
         assert desk.get_by_test_id("ticket-subject").inner_text() == "Delivery reports stopped"
         desk.get_by_test_id("composer-kind-note").check()

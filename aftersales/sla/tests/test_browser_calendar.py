@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from aftersales.testing.browser import sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
@@ -16,13 +18,8 @@ def test_lead_enters_a_make_up_saturday_in_the_year_view(
 ) -> None:
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    # personas.lead, signed in through the form (sla's tests use the root conftest, not the factories:
-    # the factories import tickets, which sla may not)
-    page.goto(f"{live_server.url}/")
-    page.get_by_label(re.compile("Username")).fill("han.pengshuai")
-    page.get_by_label(re.compile("Password")).fill("correct-horse-battery")
-    page.get_by_test_id("sign-in").click()
-    page.wait_for_url(re.compile(r"/tickets/"))
+    # personas.lead, signed in through the form
+    sign_in(page, live_server, "han.pengshuai")
 
     page.get_by_role("link", name="Business calendars").click()
     page.get_by_test_id("calendar-row").get_by_role("link", name="China (Asia/Shanghai) 09:00-18:00").click()

@@ -8,20 +8,10 @@ import re
 import pytest
 
 from aftersales.sms.tests.test_templatecheck import CHINESE_OTP
+from aftersales.testing.browser import sign_in
 from aftersales.testing.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "correct-horse-battery"
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/")
-    page.get_by_label(re.compile("Username|用户名")).fill(username)
-    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
-    page.get_by_test_id("sign-in").click()
-    page.wait_for_url(re.compile(r"/tickets/"))
-
 
 def test_result_updates_while_typing_and_explains_the_chinese_otp(page, live_server):
     make_user("li.heping", role="agent", display_name="Li Heping", language="en")

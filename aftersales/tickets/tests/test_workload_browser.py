@@ -10,20 +10,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from aftersales.testing.browser import sign_in
 from aftersales.testing.factories import make_customer, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PASSWORD = "correct-horse-battery"
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/")
-    page.get_by_label(re.compile("Username|用户名")).fill(username)
-    page.get_by_label(re.compile("Password|密码")).fill(PASSWORD)
-    page.get_by_test_id("sign-in").click()
-    page.wait_for_url(re.compile(r"/tickets/"))
-
 
 def sign_out(page) -> None:
     page.locator(".user-menu summary").click()
