@@ -216,6 +216,28 @@ def test_ctrl_c_marks_the_run_failed_and_keeps_the_committed_batches(personas: A
     assert run.options["holder"]  # who ran it: the page tells a gone process from a live one
 
 
+@pytest.mark.postgres  # a PostgreSQL setting (deselected in the SQLite run)
+def test_a_batch_commits_without_waiting_for_the_disk(personas: Any, monkeypatch: Any) -> None:
+    from django.db import connection
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return str(cursor.fetchone()[0])
+
+    seen: list[str] = []
+    real = loading.Loader._batch
+
+    def watched(self: Any, batch: Any) -> None:
+        seen.append(setting())
+        real(self, batch)
+
+    monkeypatch.setattr(loading.Loader, "_batch", watched)
+    assert setting() == "on"  # the desk's default
+    run_load([item(line, f"row {line}") for line in range(2, 6)], batch_size=2)
+    assert seen == ["off", "off"]  # set in each batch's transaction (SET LOCAL: it ends with it)
+
+
 def test_dry_run_shows_the_full_result_and_writes_nothing(personas: Any) -> None:
     rows = [item(2, "a,Unknown Corp,x", customer_name="Unknown Corp"), item(3, "b", reason=Reason.EMPTY),
             item(4, "c,Bluewave Games,y", customer_name="Bluewave Games")]  # fmt: skip
