@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 
 from aftersales.audit.models import AuditEntry
-from aftersales.core import clock
+from aftersales.core import bulk, clock
 from aftersales.core.logging import request_id_var
 
 # Set by the web layer for the duration of a request so actions need not pass it around.
@@ -41,7 +41,8 @@ def build(
 ) -> AuditEntry:
     """The entry, unsaved (``at`` defaults to now): for batched writers, which save many in one INSERT."""
     actor_user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry(
+    return bulk.new(
+        AuditEntry,
         at=at or clock.now(),
         actor=actor_user,
         actor_label=actor_user.get_username() if actor_user else "system",

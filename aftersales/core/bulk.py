@@ -11,6 +11,10 @@ The rows are the same: the primary keys are taken first from the table's sequenc
 values are the fields' own database values (``get_db_prep_save`` only for fields that need it:
 JSON, and anything that is not a plain str, int, bool, float, datetime, date or None). No
 signals are sent (neither does ``bulk_create``). Elsewhere (SQLite) it is ``bulk_create``.
+
+``new(Model, **values)`` builds the unsaved objects themselves: the same object as ``Model(**values)``
+at a fraction of the cost (Django's constructor walks every field and pops every keyword, ~45 µs
+for a ticket; the import builds ~5 objects a row).
 """
 
 from __future__ import annotations
@@ -18,14 +22,18 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
+from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=models.Model)
 
-_PLAIN = (str, int, float, bool, dt.datetime, dt.date, type(None))
+# Values psycopg writes as they are (COPY); anything else goes through the field's get_db_prep_save.
+PLAIN = (str, int, float, bool, dt.datetime, dt.date, type(None))
 
 
 def insert(objs: Sequence[M]) -> Sequence[M]:
@@ -60,6 +68,82 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+@dataclass(frozen=True)
+class _Plan:
+    fixed: dict[str, Any]  # attname → default, for every concrete field whose default is a value
+    dynamic: tuple[tuple[str, Any], ...]  # (attname, field) whose default is a callable, called per object
+    attnames: frozenset[str]
+    relations: dict[str, tuple[type[models.Model], tuple[tuple[str, str], ...]]]  # name → (model, (attname, its))
+
+
+_PLANS: dict[type[models.Model], _Plan | None] = {}
+
+
+def new(model: type[M], **values: Any) -> M:
+    """``model(**values)`` for a new, unsaved object, without Django's per-field loop.
+
+    The same object: every concrete field's attribute is the given value or the field's default
+    (a callable default is called for each object, as Django does), a related object given by name
+    (``ticket=t``) sets the key (``ticket_id``) and is cached on the object, as its descriptor does.
+    Anything else is left to the model's own constructor: a keyword that is not a concrete field's
+    name or attname (a property), a model whose class defines its own ``__init__``, one with
+    ``pre_init``/``post_init`` receivers when it is first built, a related object of the wrong type.
+    """
+    if model in _PLANS:
+        plan = _PLANS[model]
+    else:
+        plan = _PLANS[model] = _plan(model)
+    if plan is None:
+        return model(**values)
+    obj = model.__new__(model)
+    state = obj._state = ModelState()
+    data = obj.__dict__
+    data.update(plan.fixed)
+    cache: dict[str, Any] | None = None
+    for name, value in values.items():
+        relation = plan.relations.get(name)
+        if relation is not None:
+            related_model, keys = relation
+            if value is not None and not isinstance(value, related_model):
+                return model(**values)  # Django's descriptor says what is wrong
+            for attname, target in keys:
+                data[attname] = None if value is None else getattr(value, target)
+            if cache is None:
+                cache = state.fields_cache
+            cache[name] = value
+        elif name in plan.attnames:
+            data[name] = value
+        else:
+            return model(**values)
+    for attname, field in plan.dynamic:
+        if attname not in values and attname not in data:
+            data[attname] = field.get_default()
+    return obj
+
+
+def _plan(model: type[models.Model]) -> _Plan | None:
+    if any("__init__" in vars(klass) for klass in model.__mro__[: model.__mro__.index(models.Model)]):
+        return None
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return None
+    meta = model._meta
+    fixed: dict[str, Any] = {}
+    dynamic: list[tuple[str, Any]] = []
+    relations: dict[str, tuple[type[models.Model], tuple[tuple[str, str], ...]]] = {}
+    for field in meta.concrete_fields:
+        if field.generated:  # type: ignore[attr-defined]
+            return None
+        if field.has_default() and callable(field.default):
+            dynamic.append((field.attname, field))
+        else:
+            fixed[field.attname] = field.get_default()
+        if field.is_relation and field.many_to_one:
+            keys = tuple((lh.attname, rh.attname) for lh, rh in field.related_fields)  # type: ignore[attr-defined]
+            relations[field.name] = (field.remote_field.model._meta.concrete_model, keys)  # type: ignore[union-attr,assignment]
+    attnames = frozenset(field.attname for field in meta.concrete_fields)
+    return _Plan(fixed=fixed, dynamic=tuple(dynamic), attnames=attnames, relations=relations)
 
 
 _SEQUENCES: dict[tuple[str, str], str] = {}  # (table, column) → its sequence's name
@@ -100,7 +184,7 @@ def _row_maker(fields: list[models.Field[Any, Any]]) -> Any:
             else:
                 values[index] = field.get_db_prep_save(value, connection)
         for index in others:
-            if not isinstance(values[index], _PLAIN):
+            if not isinstance(values[index], PLAIN):
                 values[index] = fields[index].get_db_prep_save(values[index], connection)
         return values
 

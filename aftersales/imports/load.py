@@ -76,6 +76,9 @@ REJECTED = "rejected"
 IN_THE_FUTURE = dt.timedelta(days=1)
 SOURCE_KIND = "import"
 IMPORTED_OUTCOMES = (Outcome.TICKET, Outcome.TIMELINE, Outcome.CHECKIN)
+# Looked up once: Django's ``Choices.values`` builds a new list on each use, and the loader asks per row.
+_SETTABLE = frozenset(Status.values) - {Status.NEW}  # the statuses a row can set
+_VENDOR_KINDS = tuple(VendorAccount.Kind.values)
 CASE_NUMBER_MAX: int = VendorCase._meta.get_field("case_number").max_length  # type: ignore[assignment]
 
 
@@ -291,8 +294,8 @@ class Loader:
             source = item.source
             if written is not None and written.outcome == "":  # refused when written one by one
                 written = None
-            row = ImportedRow(
-                run=self.run, fingerprint=fingerprint, file=source.file[:255], sheet=source.sheet[:100],
+            row = bulk.new(
+                ImportedRow, run=self.run, fingerprint=fingerprint, file=source.file[:255], sheet=source.sheet[:100],
                 line=source.line, raw=source.raw, outcome=result.outcome, reason=result.reason,
                 detail=result.detail, ticket=written.ticket if written else None,
                 message_id=written.message_id if written else None, checkin=written.checkin if written else None,
@@ -509,7 +512,7 @@ class Loader:
             case = self._batch_cases.get(key)
             if case is None:
                 text = f"{item.description} {item.notes}".lower()
-                vendor = next((kind for kind in VendorAccount.Kind.values if kind in text), VendorAccount.Kind.VONAGE)
+                vendor = next((kind for kind in _VENDOR_KINDS if kind in text), VendorAccount.Kind.VONAGE)
                 case = case_actions.ImportedCase(new=True, case=VendorCase(
                     vendor=vendor, case_number=number, subject=subject.strip()[:255], owner=owner, opened_at=at0,
                     status=VendorCase.Status.WAITING_VENDOR, created_at=at0, updated_at=at0,
@@ -633,7 +636,7 @@ class Loader:
                 case_actions.link_ticket(case=case, ticket=ticket, actor=self.actor)
             return case, False
         text = f"{item.description} {item.notes}".lower()
-        vendor = next((kind for kind in VendorAccount.Kind.values if kind in text), VendorAccount.Kind.VONAGE)
+        vendor = next((kind for kind in _VENDOR_KINDS if kind in text), VendorAccount.Kind.VONAGE)
         case = case_actions.open_case(vendor=vendor, case_number=number, subject=ticket.subject, actor=self.actor,
                                       owner=owner, opened_at=item.occurred_at, tickets=[ticket])  # fmt: skip
         return case, True
@@ -644,7 +647,7 @@ class Loader:
         ``_status`` would set, when, and the resolution."""
         assert item.occurred_at is not None
         status = item.status
-        if status not in Status.values or status == Status.NEW:
+        if status not in _SETTABLE:
             return "", None, None
         if current == status or (status == Status.OPEN and current != Status.NEW):
             return "", None, None
@@ -660,7 +663,7 @@ class Loader:
         """The row's status, at its time: resolved/closed at the resolution time (never before the row)."""
         assert item.occurred_at is not None
         status = item.status
-        if status not in Status.values or status == Status.NEW:
+        if status not in _SETTABLE:
             return
         at = item.occurred_at
         if status in (Status.RESOLVED, Status.CLOSED) and item.resolved_at is not None and item.resolved_at > at:

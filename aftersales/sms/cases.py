@@ -245,13 +245,11 @@ def import_links(cases: list[ImportedCase], tickets: list[Ticket], *, actor: Any
     for item in cases:
         for index, at in item.links:
             ticket = tickets[index]
-            rows.append(through(vendorcase_id=item.case.pk, ticket_id=ticket.pk))
+            rows.append(bulk.new(through, vendorcase_id=item.case.pk, ticket_id=ticket.pk))
             entries.append(audit_build(actor=actor, action="sms.case.link", obj=item.case, at=at,
                                        after={"ticket": ticket.ref}))  # fmt: skip
     bulk.insert(rows)
-    for item in cases:
-        if item.touched and not item.new:
-            VendorCase.objects.filter(pk=item.case.pk).update(updated_at=item.case.updated_at)
+    VendorCase.objects.bulk_update([item.case for item in cases if item.touched and not item.new], ["updated_at"])
     bulk.insert(entries)
 
 

@@ -372,6 +372,9 @@ class ImportedTicket:
     steps: Sequence[ImportedStep] = ()  # after the note, before ``status``
 
 
+_IMPORTED_STATUSES = frozenset(Status.values) - {Status.NEW}  # (``Choices.values`` is a new list each time)
+
+
 def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> list[Ticket]:
     """Open a batch of imported tickets: the rows ``open_ticket(imported_at=…)`` + ``add_note`` +
     ``change_status`` write for each, written with one INSERT per table (a constant number of
@@ -394,7 +397,7 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
         if not (item.note or "").strip():
             raise TicketActionError(_("Write something or attach a file."))
         for status in (item.status, *(step.status for step in item.steps)):
-            if status and (status not in Status.values or status == Status.NEW):
+            if status and status not in _IMPORTED_STATUSES:
                 raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": status})
         _require_agent(item.owner, label=_("own tickets"))
     if not items:
@@ -406,7 +409,8 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
         unsaved_events: list[TicketEvent] = []
         told: list[tuple[Ticket, str]] = []  # what the listeners hear after the commit, in order
         for number, item in zip(numbers, items, strict=True):
-            ticket = Ticket(
+            ticket = bulk.new(
+                Ticket,
                 number=number,
                 ref=Ticket.format_ref(number),
                 subject=item.subject.strip()[:255],
@@ -446,11 +450,11 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
         _import_tags(tickets, items)
         notes: list[list[Message]] = []  # per ticket: the imported note, then the steps' notes
         for ticket, item in zip(tickets, items, strict=True):
-            first = Message(ticket=ticket, kind=MessageKind.NOTE, author_user=author, channel=ticket.channel,
+            first = bulk.new(Message, ticket=ticket, kind=MessageKind.NOTE, author_user=author, channel=ticket.channel,
                             body=item.note.strip(), created_at=item.opened_at, imported=True)  # fmt: skip
             notes.append([first] + [
-                Message(ticket=ticket, kind=MessageKind.NOTE, author_user=author, channel=ticket.channel,
-                        body=step.note.strip(), created_at=item.opened_at)
+                bulk.new(Message, ticket=ticket, kind=MessageKind.NOTE, author_user=author, channel=ticket.channel,
+                         body=step.note.strip(), created_at=item.opened_at)
                 for step in item.steps if step.note.strip()
             ])  # fmt: skip
         bulk.insert([message for ticket_notes in notes for message in ticket_notes])

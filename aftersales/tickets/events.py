@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aftersales.core import clock
+from aftersales.core import bulk, clock
 from aftersales.tickets.models import EventKind, Ticket, TicketEvent
 
 
@@ -32,7 +32,8 @@ def build(
     at: Any = None,
 ) -> TicketEvent:
     """The event, unsaved: for ``tickets.actions.import_tickets``, which writes a batch's events in one INSERT."""
-    return TicketEvent(
+    return bulk.new(
+        TicketEvent,
         ticket=ticket,
         kind=kind,
         actor=actor if getattr(actor, "is_authenticated", False) else None,

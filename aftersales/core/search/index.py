@@ -16,7 +16,7 @@ from typing import Any, cast
 from django.db import connection, transaction
 from django.db.models import Field
 
-from aftersales.core import clock
+from aftersales.core import bulk, clock
 from aftersales.core.models import SearchDoc
 from aftersales.core.search.tokens import index_tokens, merge_tokens
 
@@ -179,12 +179,14 @@ def put_many(docs: Iterable[dict[str, Any]], *, replace: bool = True) -> int:
         columns = ", ".join(_PUT_FIELDS)
         marks = ", ".join(["%s"] * len(_PUT_FIELDS))
         field_objs = [cast(Field, SearchDoc._meta.get_field(name)) for name in _PUT_FIELDS]
-        params = [tuple(f.get_db_prep_save(r[f.name], connection) for f in field_objs) for r in rows]
         if connection.vendor == "postgresql":  # COPY: psycopg writes the values, no quoting in Python
+            plain = bulk.PLAIN  # (the values are plain but for a lazy title: only those are prepared)
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for values in params:
-                    copy.write_row(values)
+                for r in rows:
+                    copy.write_row([value if isinstance(value := r[f.name], plain) else
+                                    f.get_db_prep_save(value, connection) for f in field_objs])  # fmt: skip
         else:
+            params = [tuple(f.get_db_prep_save(r[f.name], connection) for f in field_objs) for r in rows]
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)  # noqa: S608
     return len(rows)
 
