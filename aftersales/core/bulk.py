@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_init, pre_init
@@ -56,7 +56,7 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
         return model._default_manager.bulk_create(objs)  # type: ignore[no-any-return]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in [pk, *fields])
-    row_of = _row_maker(fields)
+    row_of = _row_maker(fields, connections[connection.alias])  # (not the proxy: it is asked per value)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         ids = take_ids(cursor, meta.db_table, pk.column, len(objs))
         raw = cursor.cursor  # psycopg's own cursor (Django's wrapper has no ``copy``)
@@ -160,7 +160,7 @@ def take_ids(cursor: Any, table: str, column: str, count: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _row_maker(fields: list[models.Field[Any, Any]]) -> Any:
+def _row_maker(fields: list[models.Field[Any, Any]], db: Any) -> Any:
     """``obj`` → its fields' database values, in ``fields``' order: one C-level ``attrgetter`` for
     the lot, then only the values that need more: JSON (psycopg's Jsonb, with the field's encoder),
     a relation left None whose object was saved after it was assigned (its pk now, as bulk_create
@@ -182,10 +182,10 @@ def _row_maker(fields: list[models.Field[Any, Any]]) -> Any:
                         values[index] = related.pk
                         setattr(obj, field.attname, related.pk)
             else:
-                values[index] = field.get_db_prep_save(value, connection)
+                values[index] = field.get_db_prep_save(value, db)
         for index in others:
             if not isinstance(values[index], PLAIN):
-                values[index] = fields[index].get_db_prep_save(values[index], connection)
+                values[index] = fields[index].get_db_prep_save(values[index], db)
         return values
 
     return row_of

@@ -221,6 +221,11 @@ class Loader:
         self._looked_up: set[str] = set()
         self._queue: list[_Queued] = []
         self._queued_keys: set[str] = set()
+        # The note's lines, translated once for the run (the language does not change during it).
+        self._text = {
+            "from": _("Imported from %(where)s:"), "notes": _("Notes: %(notes)s"),
+            "owner": _("Owner in the log (no agent matches): %(name)s"), "participants": _("Participants: %(names)s"),
+        }  # fmt: skip
 
     # --- The run -----------------------------------------------------------------------------
     def load(self, items: Iterable[Interpreted], *, batch_size: int = BATCH_SIZE,
@@ -549,17 +554,17 @@ class Loader:
         names = [name.strip() for name in item.owners if name and name.strip()]
         owner = self.owners.match(names[0]) if names else None
         if names and owner is None:
-            lines.append(_("Owner in the log (no agent matches): %(name)s") % {"name": names[0]})
+            lines.append(self._text["owner"] % {"name": names[0]})
         if len(names) > 1:
-            lines.append(_("Participants: %(names)s") % {"names": ", ".join(names[1:])})
+            lines.append(self._text["participants"] % {"names": ", ".join(names[1:])})
         return owner, lines
 
     def _note_text(self, item: Interpreted, lines: list[str]) -> str:
         source = item.source
         where = f"{source.file}" + (f" [{source.sheet}]" if source.sheet else "") + f":{source.line}"
-        parts = [_("Imported from %(where)s:") % {"where": where}, source.raw.strip()]
+        parts = [self._text["from"] % {"where": where}, source.raw.strip()]
         if item.notes.strip():
-            parts.append(_("Notes: %(notes)s") % {"notes": item.notes.strip()})
+            parts.append(self._text["notes"] % {"notes": item.notes.strip()})
         parts += lines
         return "\n".join(part for part in parts if part)
 

@@ -399,7 +399,8 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
         for status in (item.status, *(step.status for step in item.steps)):
             if status and status not in _IMPORTED_STATUSES:
                 raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": status})
-        _require_agent(item.owner, label=_("own tickets"))
+    for owner in {id(item.owner): item.owner for item in items if item.owner is not None}.values():  # each once
+        _require_agent(owner, label=_("own tickets"))
     if not items:
         return []
     author = actor if getattr(actor, "is_authenticated", False) else None
