@@ -105,8 +105,11 @@ def _index(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpRes
     page = paginator.get_page(request.GET.get("page"))
     provisional = Customer.objects.filter(provisional=True).count()
     quarantined = ImportedRow.objects.filter(outcome=Outcome.QUARANTINED).count()
+    listed: list[ImportRun] = list(page.object_list)
+    for run in listed:  # a run that says it is under way but whose worker or process is gone: as its page says
+        run.stopped = run.state in (ImportRun.State.QUEUED, ImportRun.State.RUNNING) and not tasks.under_way(run)  # type: ignore[attr-defined]
     return render(request, "imports/index.html", {
-        "form": form, "page": page, "paginator": paginator, "runs": list(page.object_list),
+        "form": form, "page": page, "paginator": paginator, "runs": listed,
         "provisional": provisional, "quarantined": quarantined, "section": "imports",
     }, status=status)  # fmt: skip
 

@@ -112,6 +112,8 @@ def test_a_run_whose_worker_was_lost_says_so_and_can_be_imported_again(client: A
     page = client.get(f"/imports/runs/{run.pk}/").content.decode()
     assert 'data-testid="run-stopped"' in page and "the process running it is gone" in page
     assert "hx-trigger" not in page and 'data-testid="rerun-link"' in page
+    runs = client.get("/imports/").content.decode()  # the list says the same, not "Running"
+    assert 'data-testid="run-stopped"' in runs and "Stopped before the end" in runs and "Running" not in runs
     client.post(f"/imports/runs/{run.pk}/preview/", MAPPING)  # import again: a new run, queued
     newer = ImportRun.objects.exclude(pk=run.pk).get()
     assert newer.state == ImportRun.State.QUEUED and DBTaskResult.objects.count() == 2
@@ -239,3 +241,6 @@ def test_a_command_run_whose_process_is_gone_says_so(client: Any, personas: Any)
         page = client.get(f"/imports/runs/{run.pk}/").content.decode()
         assert ('data-testid="run-stopped"' in page) is stopped
         assert ('hx-trigger="every 2s"' in page) is not stopped
+        listed = client.get("/imports/").content.decode()
+        assert ("Stopped before the end" in listed) is stopped and ("Running" in listed) is not stopped
+        ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.DONE)
