@@ -42,15 +42,20 @@ def queue(run: ImportRun, *, actor: Any) -> None:
 
 
 def under_way(run: ImportRun) -> bool:
-    """Waiting for a worker or running, as the run says, unless its task has ended without the run
-    finishing (a worker killed mid-run, whose task the lease sweeper marked failed after
-    ``TASK_STUCK_MINUTES``) or, for a run of the command, its process is gone from this host
-    (``kill -9``). Such a run has stopped; importing again resumes it."""
+    """Waiting for a worker or running, as the run says, unless the process writing it (the command's,
+    or the worker's that took its task) is gone from this host (``kill -9``), or its task has ended
+    without the run finishing (a worker lost on another host: the lease sweeper marks its task failed
+    after ``TASK_STUCK_MINUTES``). Such a run has stopped; importing again resumes it."""
     if run.state not in (ImportRun.State.QUEUED, ImportRun.State.RUNNING):
         return False
-    task_id = (run.options or {}).get("task")
+    options = run.options or {}
+    # The process writing it (the command, or the worker that took the task: ``load`` records it) is
+    # gone from this host: stopped now, without waiting for the sweeper to fail a worker's task.
+    if leases.holder_gone(str(options.get("holder", ""))):
+        return False
+    task_id = options.get("task")
     if not task_id:  # started by the command: under way while its process lives (Ctrl-C marks it failed)
-        return not leases.holder_gone(str((run.options or {}).get("holder", "")))
+        return True
     try:
         return not import_files.get_result(task_id).is_finished
     except (TaskResultDoesNotExist, NotImplementedError):  # a backend that keeps no results

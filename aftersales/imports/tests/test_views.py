@@ -224,16 +224,39 @@ def test_the_sidebar_links_the_import_page_for_leads_only(client: Any, personas:
     assert 'data-testid="imports-link"' not in client.get("/tickets/").content.decode()
 
 
-def test_a_command_run_whose_process_is_gone_says_so(client: Any, personas: Any) -> None:
+def _gone_holder() -> str:
+    """A ``leases.holder()`` name of a process of this host that has ended."""
     import subprocess
     import sys
 
     from aftersales.core import leases
-    from aftersales.imports import load as loading
 
     finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                               text=True, check=True)  # fmt: skip
-    gone = f"{leases.holder().rpartition(':')[0]}:{finished.stdout.strip()}"
+    return f"{leases.holder().rpartition(':')[0]}:{finished.stdout.strip()}"
+
+
+def test_a_web_run_whose_worker_process_is_gone_says_so_at_once(client: Any, personas: Any, settings: Any) -> None:
+    settings.TASKS = QUEUE
+    client.force_login(personas.lead)
+    _upload(client, CSV)
+    run = ImportRun.objects.get()
+    client.post(f"/imports/runs/{run.pk}/preview/", MAPPING)
+    run.refresh_from_db()
+    # A worker took the task and began (``load`` records its process), then was killed: its task is
+    # still "running" for the sweeper's TASK_STUCK_MINUTES, but the page need not wait for that.
+    ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING,
+                                               options={**run.options, "holder": _gone_holder()})  # fmt: skip
+    page = client.get(f"/imports/runs/{run.pk}/").content.decode()
+    assert 'data-testid="run-stopped"' in page and "hx-trigger" not in page
+    assert "Stopped before the end" in client.get("/imports/").content.decode()
+
+
+def test_a_command_run_whose_process_is_gone_says_so(client: Any, personas: Any) -> None:
+    from aftersales.core import leases
+    from aftersales.imports import load as loading
+
+    gone = _gone_holder()
     client.force_login(personas.lead)
     for holder, stopped in ((gone, True), (leases.holder(), False)):
         run = loading.start_run(actor=None, files=[], options={"source": "command", "holder": holder})
