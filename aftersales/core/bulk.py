@@ -191,6 +191,32 @@ def _row_maker(fields: list[models.Field[Any, Any]], db: Any) -> Any:
     return row_of
 
 
+def set_column(objs: Sequence[models.Model], name: str) -> None:
+    """Save one field of many saved objects (each its own value) in one UPDATE: on PostgreSQL an
+    ``UPDATE … FROM (VALUES …)``; elsewhere one UPDATE each. ``bulk_update`` does it with a CASE
+    expression whose compiling cost the import more than the hundred small updates it replaced."""
+    if not objs:
+        return
+    meta = type(objs[0])._meta
+    field = meta.get_field(name)
+    assert meta.pk is not None and isinstance(field, models.Field)
+    if connection.vendor != "postgresql":
+        for obj in objs:
+            type(obj)._default_manager.filter(pk=obj.pk).update(**{name: getattr(obj, field.attname)})
+        return
+    db = connections[connection.alias]
+    quote = connection.ops.quote_name
+    table, cast = quote(meta.db_table), field.db_type(db)
+    rows = ", ".join([f"(%s, %s::{cast})"] * len(objs))
+    params = [part for obj in objs for part in (obj.pk, field.get_db_prep_save(getattr(obj, field.attname), db))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {quote(field.column)} = v.column2 FROM (VALUES {rows}) AS v "  # noqa: S608
+            f"WHERE {table}.{quote(meta.pk.column)} = v.column1",
+            params,
+        )
+
+
 def relaxed_commit() -> None:
     """Let the current transaction's COMMIT return before its WAL reaches the disk (PostgreSQL's
     ``synchronous_commit = off`` for this transaction only; elsewhere nothing). For work that can be

@@ -249,7 +249,7 @@ def import_links(cases: list[ImportedCase], tickets: list[Ticket], *, actor: Any
             entries.append(audit_build(actor=actor, action="sms.case.link", obj=item.case, at=at,
                                        after={"ticket": ticket.ref}))  # fmt: skip
     bulk.insert(rows)
-    VendorCase.objects.bulk_update([item.case for item in cases if item.touched and not item.new], ["updated_at"])
+    bulk.set_column([item.case for item in cases if item.touched and not item.new], "updated_at")
     bulk.insert(entries)
 
 

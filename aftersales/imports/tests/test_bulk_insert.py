@@ -35,3 +35,23 @@ def test_insert_saves_the_rows_with_their_pks_json_and_foreign_keys(personas: An
     bulk.insert([event])
     assert TicketEvent.objects.get(pk=event.pk).ticket_id == ticket.pk
     assert bulk.insert([]) == []
+
+
+def test_set_column_saves_each_objects_own_value_and_nothing_else(personas: Any) -> None:
+    import datetime as dt
+
+    from aftersales.sms.models import VendorCase
+
+    at = dt.datetime(2025, 3, 5, 14, 20, tzinfo=dt.UTC)
+    cases = [VendorCase.objects.create(vendor="vonage", case_number=f"0460112{n}", subject=f"Case {n}",
+                                       opened_at=at, created_at=at, updated_at=at) for n in range(3)]  # fmt: skip
+    for n, case in enumerate(cases[:2]):
+        case.updated_at = at + dt.timedelta(days=n + 1, microseconds=n)
+        case.subject = "not saved"
+    bulk.set_column(cases[:2], "updated_at")
+    stored = {case.pk: case for case in VendorCase.objects.filter(pk__in=[case.pk for case in cases])}
+    assert [stored[case.pk].updated_at for case in cases] == [
+        at + dt.timedelta(days=1), at + dt.timedelta(days=2, microseconds=1), at
+    ]
+    assert {case.subject for case in stored.values()} == {"Case 0", "Case 1", "Case 2"}
+    bulk.set_column([], "updated_at")
