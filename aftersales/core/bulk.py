@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import connection, connections, models, transaction
+from django.db import connection, connections, models, router, transaction
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_init, pre_init
@@ -106,8 +106,16 @@ def new(model: type[M], **values: Any) -> M:
         relation = plan.relations.get(name)
         if relation is not None:
             related_model, keys = relation
-            if value is not None and not isinstance(value, related_model):
-                return model(**values)  # Django's descriptor says what is wrong
+            if value is not None:
+                if not isinstance(value, related_model):
+                    return model(**values)  # Django's descriptor says what is wrong
+                # As the descriptor does: both objects learn the database they will be written to.
+                if state.db is None:
+                    state.db = router.db_for_write(model, instance=value)
+                if value._state.db is None:
+                    value._state.db = router.db_for_write(type(value), instance=obj)
+                if not router.allow_relation(value, obj):
+                    return model(**values)
             for attname, target in keys:
                 data[attname] = None if value is None else getattr(value, target)
             if cache is None:

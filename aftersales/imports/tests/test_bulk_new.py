@@ -23,7 +23,7 @@ def _same(model: type[Any], **values: Any) -> Any:
     assert {k: v for k, v in vars(built).items() if k != "_state"} == {
         k: v for k, v in vars(expected).items() if k != "_state"
     }
-    assert built._state.adding and built._state.db is None
+    assert built._state.adding and built._state.db == expected._state.db
     assert built._state.fields_cache == expected._state.fields_cache
     return built
 
@@ -40,6 +40,11 @@ def test_the_same_object_as_the_constructor_for_what_the_import_builds() -> None
     ticket = make_ticket(customer=customer)
     note = _same(Message, ticket=ticket, kind="note", author_user=None, body="Imported", created_at=AT, imported=True)
     assert note.ticket is ticket and note.author_user is None and note.ticket_id == ticket.pk
+    assert note._state.db == "default"  # (given a related object, the descriptor picks the database)
+    unsaved = bulk.new(Ticket, number=8, ref="T-8", subject="Not saved yet")
+    assert unsaved._state.db is None
+    bulk.new(TicketEvent, ticket=unsaved, kind="created")
+    assert unsaved._state.db == "default"
     _same(Message, ticket_id=ticket.pk, kind="note", body="by key")
     event = _same(TicketEvent, ticket=ticket, kind="created", actor=agent, at=AT, before={}, after={"status": "new"})
     assert event.before == {} and event.before is not _same(TicketEvent, ticket=ticket, kind="x").before
