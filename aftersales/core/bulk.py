@@ -126,7 +126,7 @@ def new(model: type[M], **values: Any) -> M:
         else:
             return model(**values)
     for attname, field in plan.dynamic:
-        if attname not in values and attname not in data:
+        if attname not in data:  # (not given)
             data[attname] = field.get_default()
     return obj
 

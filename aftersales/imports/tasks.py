@@ -41,6 +41,11 @@ def queue(run: ImportRun, *, actor: Any) -> None:
     run.refresh_from_db(fields=["state", "options"])
 
 
+def stopped(run: ImportRun) -> bool:
+    """The run says it is waiting or running, but nothing is (``under_way`` says no)."""
+    return run.state in (ImportRun.State.QUEUED, ImportRun.State.RUNNING) and not under_way(run)
+
+
 def under_way(run: ImportRun) -> bool:
     """Waiting for a worker or running, as the run says, unless the process writing it (the command's,
     or the worker's that took its task) is gone from this host (``kill -9``), or its task has ended

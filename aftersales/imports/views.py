@@ -107,7 +107,7 @@ def _index(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpRes
     quarantined = ImportedRow.objects.filter(outcome=Outcome.QUARANTINED).count()
     listed: list[ImportRun] = list(page.object_list)
     for run in listed:  # a run that says it is under way but whose worker or process is gone: as its page says
-        run.stopped = run.state in (ImportRun.State.QUEUED, ImportRun.State.RUNNING) and not tasks.under_way(run)  # type: ignore[attr-defined]
+        run.stopped = tasks.stopped(run)  # type: ignore[attr-defined]
     return render(request, "imports/index.html", {
         "form": form, "page": page, "paginator": paginator, "runs": listed,
         "provisional": provisional, "quarantined": quarantined, "section": "imports",
@@ -202,7 +202,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_lead(request.user)
     run = get_object_or_404(ImportRun.objects.select_related("created_by__agent_profile", "profile"), pk=pk)
     counts = run.counts or {}
-    live = tasks.under_way(run)
+    stopped = tasks.stopped(run)
+    live = run.state in (ImportRun.State.QUEUED, ImportRun.State.RUNNING) and not stopped  # tasks.under_way
     outcomes = [(key, OUTCOME_LABELS.get(key, key), value) for key, value in (counts.get("outcomes") or {}).items()]
     reasons = [(key, REASON_LABELS.get(key, key), value) for key, value in (counts.get("reasons") or {}).items()]
     names = counts.get("provisional_customers") or []
@@ -217,7 +218,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run, "counts": counts, "outcomes": outcomes, "reasons": reasons, "provisional": provisional,
         "page": page, "paginator": paginator, "rows": list(page.object_list), "outcome_labels": OUTCOME_LABELS,
         "section": "imports", "live": live,
-        "stopped": not live and run.state in (ImportRun.State.QUEUED, ImportRun.State.RUNNING),
+        "stopped": stopped,
     })  # fmt: skip
 
 
