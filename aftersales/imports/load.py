@@ -76,7 +76,7 @@ IN_THE_FUTURE = dt.timedelta(days=1)
 SOURCE_KIND = "import"
 IMPORTED_OUTCOMES = (Outcome.TICKET, Outcome.TIMELINE, Outcome.CHECKIN)
 # Looked up once: Django's ``Choices.values`` builds a new list on each use, and the loader asks per row.
-_SETTABLE = frozenset(Status.values) - {Status.NEW}  # the statuses a row can set
+# (The statuses a row can set: ``ticket_actions.IMPORTED_STATUSES``.)
 _VENDOR_KINDS = tuple(VendorAccount.Kind.values)
 CASE_NUMBER_MAX: int = VendorCase._meta.get_field("case_number").max_length  # type: ignore[assignment]
 
@@ -658,7 +658,7 @@ class Loader:
         ``_status`` would set, when, and the resolution."""
         assert item.occurred_at is not None
         status = item.status
-        if status not in _SETTABLE:
+        if status not in ticket_actions.IMPORTED_STATUSES:
             return "", None, None
         if current == status or (status == Status.OPEN and current != Status.NEW):
             return "", None, None
@@ -674,7 +674,7 @@ class Loader:
         """The row's status, at its time: resolved/closed at the resolution time (never before the row)."""
         assert item.occurred_at is not None
         status = item.status
-        if status not in _SETTABLE:
+        if status not in ticket_actions.IMPORTED_STATUSES:
             return
         at = item.occurred_at
         if status in (Status.RESOLVED, Status.CLOSED) and item.resolved_at is not None and item.resolved_at > at:

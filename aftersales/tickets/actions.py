@@ -372,7 +372,8 @@ class ImportedTicket:
     steps: Sequence[ImportedStep] = ()  # after the note, before ``status``
 
 
-_IMPORTED_STATUSES = frozenset(Status.values) - {Status.NEW}  # (``Choices.values`` is a new list each time)
+# The statuses an imported row can set (a set: ``Choices.values`` is a new list each time).
+IMPORTED_STATUSES = frozenset(Status.values) - {Status.NEW}
 
 
 def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> list[Ticket]:
@@ -397,7 +398,7 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
         if not (item.note or "").strip():
             raise TicketActionError(_("Write something or attach a file."))
         for status in (item.status, *(step.status for step in item.steps)):
-            if status and status not in _IMPORTED_STATUSES:
+            if status and status not in IMPORTED_STATUSES:
                 raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": status})
     for owner in {id(item.owner): item.owner for item in items if item.owner is not None}.values():  # each once
         _require_agent(owner, label=_("own tickets"))
