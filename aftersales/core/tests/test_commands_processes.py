@@ -57,7 +57,7 @@ def aftersales(*args: str) -> list[str]:
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     var_dir = tmp_path_factory.mktemp("template")
     subprocess.run(  # noqa: S603
-        aftersales("migrate", "--no-input", "-v0"), env=child_env(var_dir), cwd=REPO, check=True, timeout=120
+        aftersales("migrate", "--no-input", "-v0"), env=child_env(var_dir), cwd=REPO, check=True, timeout=300
     )
     return var_dir
 
@@ -234,7 +234,7 @@ def test_serve_stops_everything_when_a_child_dies(var_dir: Path, processes: Proc
 
     os.kill(children["worker"], signal.SIGKILL)
 
-    assert serve.wait(timeout=15) == 1
+    assert serve.wait(timeout=60) == 1  # the others get serve's --grace (25 s) to stop
     output = log.read_text()
     assert "The worker process exited unexpectedly" in output
     assert not any(alive(pid) for pid in children.values())
@@ -248,7 +248,7 @@ def test_serve_refuses_to_start_on_an_unmigrated_database(tmp_path: Path) -> Non
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=STARTUP_TIMEOUT,
     )
     assert result.returncode == 1
     assert "Run `aftersales migrate` first" in result.stderr
@@ -258,7 +258,7 @@ def test_parallel_schedulers_enqueue_each_slot_once(var_dir: Path, processes: Pr
     env = child_env(var_dir)
     runs = [processes.start(aftersales("scheduler", "--once"), env, f"scheduler{i}") for i in range(3)]
     for proc, log in runs:
-        assert proc.wait(timeout=30) == 0, log.read_text()
+        assert proc.wait(timeout=STARTUP_TIMEOUT) == 0, log.read_text()
 
     rows = heartbeat_rows(var_dir)
     slots = [row[0] for row in rows]
