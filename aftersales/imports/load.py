@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 from aftersales.core import bulk, clock, leases, stamps
 from aftersales.core.access import can_write
 from aftersales.core.ahead import ahead
+from aftersales.core.heap import quiet_collector
 from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import log_checkin
 from aftersales.feedback.models import Checkin, CheckinKind, CheckinSource
@@ -706,12 +707,14 @@ def load(items: Iterable[Interpreted], *, run: ImportRun, actor: Any = None, cre
     run.options = {**(run.options or {}), "holder": leases.holder()}
     ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, dry_run=dry_run, options=run.options)
     try:
-        if dry_run:
-            with transaction.atomic():
+        # Millions of short-lived objects: the collector leaves the process's long-lived heap alone.
+        with quiet_collector():
+            if dry_run:
+                with transaction.atomic():
+                    loader.load(items, batch_size=batch_size, progress=progress)
+                    transaction.set_rollback(True)
+            else:
                 loader.load(items, batch_size=batch_size, progress=progress)
-                transaction.set_rollback(True)
-        else:
-            loader.load(items, batch_size=batch_size, progress=progress)
     except BaseException as exc:  # Ctrl-C (KeyboardInterrupt) too: the run says it stopped, and why
         run.state, run.finished_at = ImportRun.State.FAILED, real_now()
         run.error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -342,3 +342,33 @@ def test_a_checkin_row_becomes_a_checkin_record_and_no_ticket(personas: Any, ali
     assert not Ticket.objects.exists()
     assert ImportedRow.objects.get().checkin == checkin
     assert run_load([row]).duplicates == 1 and Checkin.objects.count() == 1
+
+
+def test_batches_run_with_the_long_lived_heap_set_aside(personas: Any, monkeypatch: Any) -> None:
+    """Full collections walked the whole process (jieba's dictionary, Django) every few thousand
+    rows; during a run they leave what was alive before it alone (``core.heap``), and after it,
+    even a failed one, the collector is as it was."""
+    import gc
+
+    from aftersales.core.heap import THRESHOLD
+
+    seen: list[tuple[bool, int]] = []
+    real = loading.Loader._batch
+
+    def watched(self: Any, batch: Any) -> None:
+        seen.append((gc.get_freeze_count() > 0, gc.get_threshold()[0]))
+        real(self, batch)
+
+    monkeypatch.setattr(loading.Loader, "_batch", watched)
+    before = gc.get_threshold()
+    run_load([item(line, f"row {line}") for line in range(2, 6)], batch_size=2)
+    assert seen == [(True, THRESHOLD), (True, THRESHOLD)]
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+
+    def refused(self: Any, batch: Any) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(loading.Loader, "_batch", refused)
+    with pytest.raises(OSError, match="No space left"):
+        run_load([item(7, "row 7")])
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
