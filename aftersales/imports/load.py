@@ -20,11 +20,13 @@ Every row ends as exactly one outcome, and the summary adds up:
   its batch: ``sms.cases.import_cases`` (the cases it opens), ``tickets.actions.import_tickets``
   (the same rows as ``open_ticket`` + ``add_note`` + the case links' status and note +
   ``change_status``, one INSERT or COPY per table), ``sms.cases.import_links``; if that is refused,
-  each of them is written alone. Check-ins and continuations are written row by row.
+  each of them is written alone. The batch's check-ins go together at its end
+  (``feedback.checkins.import_checkins``, the same rows as ``log_checkin``). Continuations are
+  written row by row.
 - **Continuations** (``Interpreted.continues``): an internal note at the original time on the
   ticket that carried that case number earlier in the run (or, in the desk, a ticket linked to
   that vendor case), instead of a new ticket.
-- **Check-ins** ("月度回访"): ``feedback.checkins.log_checkin(source="import")``, no ticket.
+- **Check-ins** ("月度回访"): a check-in (``source="import"``) at the row's time, no ticket.
 - **Nothing twice.** The fingerprints of a batch are checked in one query; a row already imported
   is a duplicate (nothing written); a quarantined one is retried and its ``ImportedRow`` updated.
   A real run is one transaction per batch: after a crash, the committed batches are duplicates on
@@ -56,7 +58,7 @@ from aftersales.core.access import can_write
 from aftersales.core.ahead import ahead
 from aftersales.core.heap import quiet_collector
 from aftersales.customers.models import Customer
-from aftersales.feedback.checkins import log_checkin
+from aftersales.feedback.checkins import ImportedCheckin, import_checkins, log_checkin
 from aftersales.feedback.models import Checkin, CheckinKind, CheckinSource
 from aftersales.imports.actions import create_provisional_customer
 from aftersales.imports.matching import CustomerMatcher, OwnerMatcher
@@ -228,6 +230,7 @@ class Loader:
         self._looked_up: set[str] = set()
         self._queue: list[_Queued] = []
         self._queued_keys: set[str] = set()
+        self._checkins: list[tuple[_Queued, ImportedCheckin]] = []  # the batch's check-ins, written at its end
         # The note's lines, translated once for the run (the language does not change during it).
         self._text = {
             "from": _("Imported from %(where)s:"), "notes": _("Notes: %(notes)s"),
@@ -296,6 +299,7 @@ class Loader:
             results.append(result)
             done.append((item, fingerprint, previous, result, written))
         self._flush()
+        self._write_checkins()
         for result in results:
             self.summary.add(result)
         new_rows: list[ImportedRow] = []
@@ -371,6 +375,22 @@ class Loader:
             entry.written.cases = [(key, case.case.pk) for key, case, _moved in entry.links]
             self._remember_cases(entry.written, entry.customer_pk)
 
+    def _write_checkins(self) -> None:
+        """Write the batch's check-ins (``feedback.checkins.import_checkins``); refused as a batch,
+        each goes on its own through ``log_checkin``, so only the refused row is quarantined."""
+        queue, self._checkins = self._checkins, []
+        if not queue:
+            return
+        try:
+            with transaction.atomic():
+                checkins = import_checkins([checkin for _entry, checkin in queue])
+        except ValidationError:
+            for entry, _checkin in queue:
+                self._write_alone(entry)
+            return
+        for (entry, _checkin), checkin in zip(queue, checkins, strict=True):
+            entry.written.checkin = checkin
+
     def _remember_cases(self, written: _Written, customer_pk: int | None) -> None:
         for number, case_pk in written.cases:
             self._cases[number] = case_pk
@@ -415,7 +435,7 @@ class Loader:
             written.outcome, written.pending = "", None
             return
         written.ticket, written.message_id, written.pending = alone.ticket, alone.message_id, None
-        written.cases = alone.cases
+        written.checkin, written.cases = alone.checkin, alone.cases
         result.ticket_ref = alone.ticket.ref if alone.ticket is not None else ""
         self._remember_cases(written, entry.customer_pk)
 
@@ -499,13 +519,16 @@ class Loader:
 
     def _pending(self, item: Interpreted, fingerprint: str, customer: Customer | None,
                  result: RowResult) -> _Written | None:  # fmt: skip
-        """A new ticket (no check-in, no continuation): queued, written with its batch by ``_flush``.
+        """A new ticket (not a continuation): queued, written with its batch by ``_flush``; a
+        check-in is queued for ``_write_checkins`` instead.
 
         Its vendor cases are planned here, in row order, as ``_ticket`` would open and link them:
         a case this run or the desk has is linked; an unknown number opens a case; linking an open
         case sets the ticket waiting on the vendor; a row that says it is done resolves the cases it
         opened."""
-        if not self.batched or (item.is_checkin and customer is not None) or item.continues:
+        if self.batched and item.is_checkin and customer is not None:
+            return self._pending_checkin(item, fingerprint, customer, result)
+        if not self.batched or item.continues:
             return None
         numbers = _case_numbers(item)
         if any(len(number) > CASE_NUMBER_MAX for _key, number in numbers):
@@ -575,16 +598,30 @@ class Loader:
         parts += lines
         return "\n".join(part for part in parts if part)
 
-    def _checkin(self, item: Interpreted, fingerprint: str, customer: Customer, owner: Any) -> _Written:
+    def _checkin_of(self, item: Interpreted, fingerprint: str, customer: Customer, owner: Any) -> ImportedCheckin:
         assert item.occurred_at is not None
-        self._set_clock(item.occurred_at)
         text = " ".join(part for part in (item.description or item.subject, item.notes) if part).strip()
         lowered = text.lower()
         kind = CheckinKind.CALL if any(word in lowered for word in ("call", "电话", "回访")) else CheckinKind.OTHER
-        # actor None: the check-in's owner is who talked to the customer (from the log), never the
+        # No actor: the check-in's owner is who talked to the customer (from the log), never the
         # person running the import (recorded on the ImportRun).
-        checkin = log_checkin(customer=customer, actor=None, kind=kind, occurred_at=item.occurred_at,
-                              notes=text or item.source.raw.strip(), owner=owner, source=CheckinSource.IMPORT,
+        return ImportedCheckin(customer=customer, kind=kind, occurred_at=item.occurred_at,
+                               notes=text or item.source.raw.strip(), owner=owner, source_ref=fingerprint)  # fmt: skip
+
+    def _pending_checkin(self, item: Interpreted, fingerprint: str, customer: Customer,
+                         result: RowResult) -> _Written:  # fmt: skip
+        """A "月度回访" row: queued, written with its batch by ``_write_checkins``."""
+        owner, _lines = self._owners(item)
+        entry = _Queued(result, _Written(Outcome.CHECKIN), customer.pk)
+        entry.written.alone = lambda: self._checkin(item, fingerprint, customer, owner)
+        self._checkins.append((entry, self._checkin_of(item, fingerprint, customer, owner)))
+        return entry.written
+
+    def _checkin(self, item: Interpreted, fingerprint: str, customer: Customer, owner: Any) -> _Written:
+        planned = self._checkin_of(item, fingerprint, customer, owner)
+        self._set_clock(planned.occurred_at)
+        checkin = log_checkin(customer=customer, actor=None, kind=planned.kind, occurred_at=planned.occurred_at,
+                              notes=planned.notes, owner=owner, source=CheckinSource.IMPORT,
                               source_ref=fingerprint)  # fmt: skip
         return _Written(Outcome.CHECKIN, checkin=checkin)
 

@@ -98,6 +98,46 @@ def test_an_import_keeps_its_original_time_and_is_stored_once(personas: Any) -> 
     assert CheckinPlan.objects.get(customer=personas.customer).next_due_on == dt.date(2026, 10, 31)
 
 
+def test_a_batch_of_imported_checkins_is_what_log_checkin_writes_one_by_one(personas: Any) -> None:
+    """``import_checkins``: the rows ``log_checkin`` writes for each item at its own time, a
+    reference stored before is returned, not written again; the plan moves once, to the last."""
+    _plan(personas, cadence=30)
+    first, second = dt.datetime(2026, 9, 1, 2, 0, tzinfo=dt.UTC), dt.datetime(2026, 10, 1, 2, 0, tzinfo=dt.UTC)
+    with time_machine.travel(MONDAY, tick=False):
+        stored = checkins.log_checkin(customer=personas.customer, actor=None, kind="call", occurred_at=first,
+                                      source="import", source_ref="row-1", notes="月度回访")  # fmt: skip
+        items = [
+            checkins.ImportedCheckin(customer=personas.customer, kind="call", occurred_at=first, notes="again",
+                                     owner=None, source_ref="row-1"),
+            checkins.ImportedCheckin(customer=personas.customer, kind="other", occurred_at=second,
+                                     notes="  月度回访：客户满意 ", owner=personas.agent2, source_ref="row-2"),
+            checkins.ImportedCheckin(customer=personas.other_customer, kind="call", occurred_at=first, notes="电话",
+                                     owner=None, source_ref="row-3"),
+        ]  # fmt: skip
+        written = checkins.import_checkins(items)
+    assert written[0].pk == stored.pk and written[0].notes == "月度回访"
+    by_ref = dict(Checkin.objects.values_list("source_ref", "pk"))
+    assert [checkin.pk for checkin in written] == [by_ref["row-1"], by_ref["row-2"], by_ref["row-3"]]
+    new = Checkin.objects.get(source_ref="row-2")
+    assert (new.occurred_at, new.logged_at, new.logged_by, new.owner) == (second, second, None, personas.agent2)
+    assert (new.kind, new.notes, new.source) == ("other", "月度回访：客户满意", "import")
+    assert new.customer == personas.customer
+    plan = CheckinPlan.objects.get(customer=personas.customer)
+    assert (plan.last_checkin_at, plan.next_due_on, plan.updated_at) == (second, dt.date(2026, 10, 31), second)
+    assert not CheckinPlan.objects.filter(customer=personas.other_customer).exists()
+
+
+def test_a_batch_with_a_kind_log_checkin_refuses_writes_nothing(personas: Any) -> None:
+    items = [
+        checkins.ImportedCheckin(customer=personas.customer, kind=kind, occurred_at=MONDAY, notes="x", owner=None,
+                                 source_ref=f"row-{kind}")
+        for kind in ("call", "fax")
+    ]  # fmt: skip
+    with pytest.raises(ValidationError, match="Choose call, email, chat, meeting or other"):
+        checkins.import_checkins(items)
+    assert not Checkin.objects.exists()
+
+
 def test_a_checkin_in_the_future_is_refused(personas: Any) -> None:
     with time_machine.travel(MONDAY, tick=False), pytest.raises(ValidationError) as caught:
         checkins.log_checkin(

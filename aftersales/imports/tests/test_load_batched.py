@@ -25,6 +25,8 @@ from aftersales.core import clock
 from aftersales.core.models import SearchDoc
 from aftersales.core.search.query import search
 from aftersales.customers.models import Customer
+from aftersales.feedback.checkins import save_plan
+from aftersales.feedback.models import Checkin, CheckinPlan
 from aftersales.imports import load as loading
 from aftersales.imports.models import AgentAlias
 from aftersales.sms import cases as case_actions
@@ -38,7 +40,8 @@ pytestmark = pytest.mark.usefixtures("frozen")
 SAMPLES = Path(__file__).parent / "samples"
 FILES = [(str(SAMPLES / name), name) for name in ("ops-log-2025.csv", "customer-notes.md")]
 # Vendor cases: opened and resolved by one row, linked later (open or resolved), two in a row, one
-# twice in a row, one the desk had before, a continuation in the same batch, a check-in naming one.
+# twice in a row, one the desk had before, a continuation in the same batch, a check-in naming one;
+# check-ins (written with their batch too) and the plan they move.
 CASE_ROWS = [
     ("2025/4/1", "Bluewave Games", "越南送达率下降", "小李", "处理中", "", "已开 case 04700001，vonage"),
     ("2025/4/1", "星河科技", "印尼送达率下降", "杨", "已解决", "2025/4/3", "case 04700002 已恢复"),
@@ -49,6 +52,9 @@ CASE_ROWS = [
     ("2025/4/5", "Bluewave Games", "case 04700001 vonage 回复已恢复", "小李", "已解决", "2025/4/6", ""),
     ("2025/4/6", "速达物流", "月度回访 case 04700001", "老韩", "", "", ""),
     ("2025/4/7", "新客户乙", "template rejected", "", "done", "2025/4/8", "case 04700004"),
+    # Two check-ins of a customer with a plan, in one batch: the plan ends as the second leaves it.
+    ("2025/4/8", "星河科技", "月度回访：客户对送达率满意", "杨", "", "", ""),
+    ("2025/4/9", "星河科技", "月度回访 电话沟通", "小李", "", "", ""),
 ]
 
 
@@ -70,6 +76,7 @@ def desk(personas: Any) -> None:
     for alias, user in (("小李", personas.agent), ("杨", personas.agent2), ("老韩", personas.lead)):
         AgentAlias.objects.create(alias=alias, key=alias, user=user, created_at=clock.now())
     xinghe = make_customer("xinghe", "星河科技", tier="key")
+    save_plan(customer=xinghe, actor=personas.lead, cadence_days=30, owner=personas.agent)
     make_customer("xinghe-2", "星河科技 子账号2", parent=xinghe)
     with clock.moving(clock.now() - dt.timedelta(days=400)):  # a case the desk had before the import
         case_actions.open_case(vendor="simulator", case_number="05900001", subject="Earlier case", actor=None)
@@ -136,6 +143,13 @@ def _snapshot(user: Any) -> dict[str, Any]:
         (entry.action, entry.at, entry.actor_label, entry.object_label, unref(entry.before), unref(entry.after))
         for entry in AuditEntry.objects.filter(action__startswith="sms.")
     )
+    checkins = {
+        c.source_ref: (customers[c.customer_id], c.owner_id, c.occurred_at, c.kind, c.notes, c.logged_by_id,
+                       c.logged_at, c.source)
+        for c in Checkin.objects.all()
+    }  # fmt: skip
+    plans = sorted((customers[p.customer_id], p.last_checkin_at, p.next_due_on, p.updated_at)
+                   for p in CheckinPlan.objects.all())  # fmt: skip
     found = {
         q: sorted(key[hit.object_id] for hit in search(q, kinds=["ticket"], per_page=100, user=user).items)
         for q in QUERIES
@@ -152,6 +166,8 @@ def _snapshot(user: Any) -> dict[str, Any]:
         "links": links,
         "case_notes": case_notes,
         "case_audit": case_audit,
+        "checkins": checkins,
+        "plans": plans,
     }
 
 
@@ -190,7 +206,7 @@ def test_the_batched_path_writes_what_the_per_row_path_writes(personas: Any, des
     assert len(batched["tickets"]) == len(one_by_one["tickets"]) > 20
     for fingerprint, ticket in one_by_one["tickets"].items():
         assert batched["tickets"][fingerprint] == ticket, fingerprint
-    for part in ("notes", "timeline", "docs", "cases", "links", "case_notes", "case_audit"):
+    for part in ("notes", "timeline", "docs", "cases", "links", "case_notes", "case_audit", "checkins", "plans"):
         assert batched[part] == one_by_one[part], part
     # The audit: each batch writes one entry naming its tickets, where the per-row path writes the
     # entries of each action (open, notes, statuses); the rest (continuations, check-ins) is the same.
@@ -213,7 +229,10 @@ def test_the_batched_path_writes_what_the_per_row_path_writes(personas: Any, des
     assert len([link for link in one_by_one["links"] if link[0].startswith("047")]) >= 6
     assert {case["status"] for case in one_by_one["cases"].values()} == {"waiting_vendor", "resolved"}
     assert any(kind == "timeline" for kind in per_row_summary.outcomes)
-    assert any(kind == "checkin" for kind in per_row_summary.outcomes)
+    assert per_row_summary.outcomes["checkin"] >= 3
+    assert len(one_by_one["checkins"]) == per_row_summary.outcomes["checkin"]
+    xinghe = sorted(checkin[2] for checkin in one_by_one["checkins"].values() if checkin[0] == "星河科技")
+    assert len(xinghe) >= 2 and [plan[:2] for plan in one_by_one["plans"]] == [("星河科技", xinghe[-1])]
     assert any(batched["found"].values())
     assert batched["found"] == one_by_one["found"]
 
