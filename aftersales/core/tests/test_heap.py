@@ -60,10 +60,13 @@ def test_an_error_puts_everything_back() -> None:
 
 def test_nested_runs_share_one_freeze_the_last_one_out_undoes_it() -> None:
     before = gc.get_threshold()
+    alive = Node()
     with quiet_collector():
         with quiet_collector(threshold=2 * THRESHOLD):
-            frozen = gc.get_freeze_count()
-        assert gc.get_freeze_count() == frozen > 0
+            pass
+        # Still set aside after the inner run (frozen objects can be freed meanwhile: no exact count).
+        assert gc.get_freeze_count() > 0
+        assert not any(obj is alive for obj in gc.get_objects())
         assert gc.get_threshold() == (THRESHOLD, before[1], before[2])
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
