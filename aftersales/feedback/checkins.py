@@ -244,9 +244,10 @@ def import_checkins(items: list[ImportedCheckin]) -> list[Checkin]:
     The same rows as ``log_checkin(actor=None, source="import", …)`` called for each item in turn
     with the clock at its ``occurred_at`` (as the importer calls it): logged when it happened, by
     nobody; a ``source_ref`` stored before returns the existing check-in and writes nothing; each
-    customer's plan is refreshed once, as the last of its new check-ins left it. Three statements
-    and one per plan, not four per check-in. Raises ``ValidationError`` (writing nothing) for a
-    kind ``log_checkin`` refuses."""
+    customer's plan is refreshed once, as the last of its new check-ins left it. Four statements
+    for the batch and two per customer with a plan, where ``log_checkin`` takes four statements
+    and a savepoint per check-in. Raises ``ValidationError`` (writing nothing) for a kind
+    ``log_checkin`` refuses."""
     if any(item.kind not in CheckinKind.values for item in items):
         raise ValidationError({"kind": _("Choose call, email, chat, meeting or other.")})
     with transaction.atomic():
