@@ -110,6 +110,11 @@ def refresh_plan(plan: CheckinPlan, *, now: dt.datetime | None = None) -> Checki
     return plan
 
 
+def _check_kind(kind: str) -> None:
+    if kind not in CheckinKind.values:
+        raise ValidationError({"kind": _("Choose call, email, chat, meeting or other.")})
+
+
 def _check_cadence(cadence_days: int) -> None:
     if not 1 <= int(cadence_days) <= MAX_CADENCE_DAYS:
         raise ValidationError(
@@ -196,8 +201,7 @@ def log_checkin(
     """
     now = clock.now()
     occurred_at = occurred_at or now
-    if kind not in CheckinKind.values:
-        raise ValidationError({"kind": _("Choose call, email, chat, meeting or other.")})
+    _check_kind(kind)
     if source not in CheckinSource.values:
         raise ValidationError({"source": _("Unknown source.")})
     if occurred_at > now + FUTURE_TOLERANCE:
@@ -248,8 +252,8 @@ def import_checkins(items: list[ImportedCheckin]) -> list[Checkin]:
     for the batch and two per customer with a plan, where ``log_checkin`` takes four statements
     and a savepoint per check-in. Raises ``ValidationError`` (writing nothing) for a kind
     ``log_checkin`` refuses."""
-    if any(item.kind not in CheckinKind.values for item in items):
-        raise ValidationError({"kind": _("Choose call, email, chat, meeting or other.")})
+    for kind in {item.kind for item in items}:
+        _check_kind(kind)
     with transaction.atomic():
         refs = {item.source_ref for item in items if item.source_ref}
         known = {

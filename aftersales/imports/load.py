@@ -510,7 +510,7 @@ class Loader:
         assert item.occurred_at is not None
         owner, note_lines = self._owners(item)
         if item.is_checkin and customer is not None:
-            return self._checkin(item, fingerprint, customer, owner)
+            return self._checkin(self._checkin_of(item, fingerprint, customer, owner))
         if item.continues:
             target = self._continued(customer, item.continues)
             if target is not None:
@@ -613,16 +613,17 @@ class Loader:
         """A "月度回访" row: queued, written with its batch by ``_write_checkins``."""
         owner, _lines = self._owners(item)
         entry = _Queued(result, _Written(Outcome.CHECKIN), customer.pk)
-        entry.written.alone = lambda: self._checkin(item, fingerprint, customer, owner)
-        self._checkins.append((entry, self._checkin_of(item, fingerprint, customer, owner)))
+        planned = self._checkin_of(item, fingerprint, customer, owner)
+        entry.written.alone = lambda: self._checkin(planned)
+        self._checkins.append((entry, planned))
         return entry.written
 
-    def _checkin(self, item: Interpreted, fingerprint: str, customer: Customer, owner: Any) -> _Written:
-        planned = self._checkin_of(item, fingerprint, customer, owner)
+    def _checkin(self, planned: ImportedCheckin) -> _Written:
+        """One check-in on its own, through ``log_checkin`` at its time."""
         self._set_clock(planned.occurred_at)
-        checkin = log_checkin(customer=customer, actor=None, kind=planned.kind, occurred_at=planned.occurred_at,
-                              notes=planned.notes, owner=owner, source=CheckinSource.IMPORT,
-                              source_ref=fingerprint)  # fmt: skip
+        checkin = log_checkin(customer=planned.customer, actor=None, kind=planned.kind,
+                              occurred_at=planned.occurred_at, notes=planned.notes, owner=planned.owner,
+                              source=CheckinSource.IMPORT, source_ref=planned.source_ref)  # fmt: skip
         return _Written(Outcome.CHECKIN, checkin=checkin)
 
     def _continued(self, customer: Customer | None, reference: str) -> Ticket | None:
@@ -692,8 +693,10 @@ class Loader:
 
     def _final_status(self, item: Interpreted,
                       current: str) -> tuple[str, dt.datetime | None, ticket_actions.Resolution | None]:  # fmt: skip
-        """For a new ticket written with its batch, in status ``current`` after its case links: what
-        ``_status`` would set, when, and the resolution."""
+        """What the row sets on a ticket in status ``current``, when, and the resolution ("" when
+        nothing): resolved/closed at the resolution time (never before the row); "in progress"
+        never takes a ticket out of waiting on the vendor. For a new ticket of the batch, ``current``
+        is its status after its case links; ``_status`` asks with the ticket's status in the desk."""
         assert item.occurred_at is not None
         status = item.status
         if status not in ticket_actions.IMPORTED_STATUSES:
@@ -709,24 +712,18 @@ class Loader:
         return status, at, resolution
 
     def _status(self, item: Interpreted, ticket: Ticket, *, cases: Iterable[VendorCase] = ()) -> None:
-        """The row's status, at its time: resolved/closed at the resolution time (never before the row)."""
-        assert item.occurred_at is not None
-        status = item.status
-        if status not in ticket_actions.IMPORTED_STATUSES:
-            return
-        at = item.occurred_at
-        if status in (Status.RESOLVED, Status.CLOSED) and item.resolved_at is not None and item.resolved_at > at:
-            at = item.resolved_at
+        """The row's status, at its time (``_final_status`` of the ticket as it stands now)."""
+        if item.status not in ticket_actions.IMPORTED_STATUSES:
+            return  # nothing to set: no need to read the ticket's status
         ticket.refresh_from_db(fields=["status"])
-        if ticket.status == status or (status == Status.OPEN and ticket.status != Status.NEW):
-            return  # "in progress" never takes a ticket out of waiting on the vendor
+        status, at, resolution = self._final_status(item, ticket.status)
+        if not status:
+            return
+        assert at is not None
         self._set_clock(at)
         if status in (Status.RESOLVED, Status.CLOSED):
             for case in cases:  # a case this row opened and the row says is done: done at the same time
                 case_actions.change_case_status(case=case, status=VendorCase.Status.RESOLVED, actor=self.actor)
-        resolution = None
-        if status == Status.RESOLVED and item.notes.strip():
-            resolution = ticket_actions.Resolution.of(summary=item.notes)
         ticket_actions.change_status(ticket=ticket, status=status, actor=self.actor, resolution=resolution)
 
 

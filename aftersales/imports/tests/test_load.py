@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from aftersales.core import clock
+from aftersales.core.heap import THRESHOLD
 from aftersales.customers.models import Customer
 from aftersales.imports import load as loading
 from aftersales.imports.models import AgentAlias, ImportedRow, ImportRun
@@ -348,10 +350,6 @@ def test_batches_run_with_the_long_lived_heap_set_aside(personas: Any, monkeypat
     """Full collections walked the whole process (jieba's dictionary, Django) every few thousand
     rows; during a run they leave what was alive before it alone (``core.heap``), and after it,
     even a failed one, the collector is as it was."""
-    import gc
-
-    from aftersales.core.heap import THRESHOLD
-
     seen: list[tuple[bool, int]] = []
     real = loading.Loader._batch
 
