@@ -23,7 +23,7 @@ import datetime as dt
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connection, connections, models, router, transaction
 from django.db.models.base import ModelState
@@ -200,26 +200,38 @@ def _row_maker(fields: list[models.Field[Any, Any]], db: Any) -> Any:
 
 
 def set_column(objs: Sequence[models.Model], name: str) -> None:
-    """Save one field of many saved objects (each its own value) in one UPDATE: on PostgreSQL an
+    """Save one field of many saved objects (each its own value): ``set_columns`` with one name."""
+    set_columns(objs, [name])
+
+
+def set_columns(objs: Sequence[models.Model], names: Sequence[str]) -> None:
+    """Save some fields of many saved objects (each its own values) in one UPDATE: on PostgreSQL an
     ``UPDATE … FROM (VALUES …)``; elsewhere one UPDATE each. ``bulk_update`` does it with a CASE
     expression whose compiling cost the import more than the hundred small updates it replaced."""
-    if not objs:
+    if not objs or not names:
         return
     meta = type(objs[0])._meta
-    field = meta.get_field(name)
-    assert meta.pk is not None and isinstance(field, models.Field)
+    fields = [meta.get_field(name) for name in names]
+    assert meta.pk is not None and all(isinstance(field, models.Field) for field in fields)
+    concrete = cast(list[models.Field[Any, Any]], fields)
     if connection.vendor != "postgresql":
         for obj in objs:
-            type(obj)._default_manager.filter(pk=obj.pk).update(**{name: getattr(obj, field.attname)})
+            type(obj)._default_manager.filter(pk=obj.pk).update(
+                **{field.name: getattr(obj, field.attname) for field in concrete}
+            )
         return
     db = connections[connection.alias]
     quote = connection.ops.quote_name
-    table, cast = quote(meta.db_table), field.db_type(db)
-    rows = ", ".join([f"(%s, %s::{cast})"] * len(objs))
-    params = [part for obj in objs for part in (obj.pk, field.get_db_prep_save(getattr(obj, field.attname), db))]
+    table = quote(meta.db_table)
+    row = "(%s, " + ", ".join(f"%s::{field.db_type(db)}" for field in concrete) + ")"
+    params = [
+        part for obj in objs
+        for part in (obj.pk, *(field.get_db_prep_save(getattr(obj, field.attname), db) for field in concrete))
+    ]  # fmt: skip
+    assignments = ", ".join(f"{quote(field.column)} = v.column{n}" for n, field in enumerate(concrete, start=2))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {quote(field.column)} = v.column2 FROM (VALUES {rows}) AS v "  # noqa: S608
+            f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(objs))}) AS v "  # noqa: S608
             f"WHERE {table}.{quote(meta.pk.column)} = v.column1",
             params,
         )

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import logging
 from collections import Counter
@@ -169,6 +170,7 @@ class _Written:
     checkin: Checkin | None = None
     cases: list[tuple[str, int]] = field(default_factory=list)  # (case number, case pk) opened or linked
     pending: ticket_actions.ImportedTicket | None = None  # a new ticket written with its batch
+    marked: bool = False  # its note was written marked imported (by a batch)
     alone: Callable[[], _Written] | None = None  # … or on its own, when the batch is refused
 
 
@@ -231,6 +233,7 @@ class Loader:
         self._queue: list[_Queued] = []
         self._queued_keys: set[str] = set()
         self._checkins: list[tuple[_Queued, ImportedCheckin]] = []  # the batch's check-ins, written at its end
+        self._notes: list[tuple[_Queued, ticket_actions.ImportedNote]] = []  # … and its continuations
         # The note's lines, translated once for the run (the language does not change during it).
         self._text = {
             "from": _("Imported from %(where)s:"), "notes": _("Notes: %(notes)s"),
@@ -300,6 +303,7 @@ class Loader:
             done.append((item, fingerprint, previous, result, written))
         self._flush()
         self._write_checkins()
+        self._write_notes()
         for result in results:
             self.summary.add(result)
         new_rows: list[ImportedRow] = []
@@ -317,7 +321,7 @@ class Loader:
                 message_id=written.message_id if written else None, checkin=written.checkin if written else None,
                 created_at=now, updated_at=now,
             )
-            if written is not None and written.message_id is not None and written.pending is None:
+            if written is not None and written.message_id is not None and not written.marked:
                 imported_messages.append(written.message_id)  # (the batched notes are written imported)
             if previous is not None:
                 row.pk = previous[0]
@@ -370,7 +374,7 @@ class Loader:
             .values_list("ticket_id", "pk")
         )  # fmt: skip
         for entry, ticket in zip(queue, tickets, strict=True):
-            entry.written.ticket, entry.written.message_id = ticket, notes[ticket.pk]
+            entry.written.ticket, entry.written.message_id, entry.written.marked = ticket, notes[ticket.pk], True
             entry.result.ticket_ref = ticket.ref
             entry.written.cases = [(key, case.case.pk) for key, case, _moved in entry.links]
             self._remember_cases(entry.written, entry.customer_pk)
@@ -390,6 +394,24 @@ class Loader:
             return
         for (entry, _checkin), checkin in zip(queue, checkins, strict=True):
             entry.written.checkin = checkin
+
+    def _write_notes(self) -> None:
+        """Write the batch's continuations (``tickets.actions.import_notes``); refused as a batch,
+        each goes on its own through ``add_note`` and ``change_status``, so only the refused row is
+        quarantined."""
+        queue, self._notes = self._notes, []
+        if not queue:
+            return
+        try:
+            with transaction.atomic():
+                messages = ticket_actions.import_notes([note for _entry, note in queue], actor=self.actor)
+        except ValidationError:
+            for entry, _note in queue:
+                self._write_alone(entry)
+            return
+        for (entry, note), message in zip(queue, messages, strict=True):
+            entry.written.message_id, entry.written.marked = message.pk, True
+            entry.result.ticket_ref = note.ticket.ref
 
     def _remember_cases(self, written: _Written, customer_pk: int | None) -> None:
         for number, case_pk in written.cases:
@@ -452,6 +474,9 @@ class Loader:
             keys = {key for key, _number in _case_numbers(item)}
             if keys & self._queued_keys:  # it continues or links a case of a queued row: write those first
                 self._flush()
+            if written := self._pending_note(item, customer, result):  # it continues a ticket: written with its batch
+                result.outcome = written.outcome
+                return result, written
             try:
                 with transaction.atomic():  # a refused row leaves nothing behind
                     written = self._write(item, fingerprint, customer)
@@ -576,6 +601,24 @@ class Loader:
         entry.written.alone = lambda: self._ticket(item, fingerprint, customer, owner, lines)
         self._queue.append(entry)
         self._queued_keys.update(key for key, _number in numbers)
+        return entry.written
+
+    def _pending_note(self, item: Interpreted, customer: Customer | None, result: RowResult) -> _Written | None:
+        """A row that continues a ticket (``_continued``): queued, its note and status written with
+        its batch by ``_write_notes``. None when it is not one (or not batched)."""
+        if not self.batched or not item.continues or (item.is_checkin and customer is not None):
+            return None
+        ticket = self._continued(customer, item.continues)
+        if ticket is None:
+            return None
+        assert item.occurred_at is not None
+        _owner, lines = self._owners(item)
+        entry = _Queued(result, _Written(Outcome.TIMELINE, ticket=ticket), None)
+        entry.written.alone = lambda: self._continuation(item, ticket, lines)
+        self._notes.append((entry, ticket_actions.ImportedNote(
+            ticket=ticket, note=self._note_text(item, lines), at=item.occurred_at,
+            status=functools.partial(self._final_status, item),
+        )))  # fmt: skip
         return entry.written
 
     def _owners(self, item: Interpreted) -> tuple[Any, list[str]]:

@@ -24,7 +24,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from aftersales.audit.log import build as audit_build
 from aftersales.audit.log import record as audit
+from aftersales.audit.models import AuditEntry
 from aftersales.core import bulk, clock, stamps, uploads
 from aftersales.core.access import can_write, require_lead
 from aftersales.core.models import next_values
@@ -487,6 +489,96 @@ def _import_tags(tickets: list[Ticket], items: Sequence[ImportedTicket]) -> None
     through.objects.bulk_create(
         [through(ticket_id=pk, tag_id=tag_ids[name]) for pk, tags in wanted.items() for name in tags]
     )
+
+
+ImportedStatus = tuple[str, dt.datetime | None, Resolution | None]
+
+
+@dataclass(frozen=True)
+class ImportedNote:
+    """One row of an old log that continues a ticket, for :func:`import_notes`: the internal note
+    ``add_note`` adds at ``at`` (marked imported), then the status ``change_status`` sets.
+
+    ``status`` is asked with the ticket's status at that point (as the batch's earlier rows leave
+    it) and answers (status, when, resolution); "" for no change, when None for ``at``."""
+
+    ticket: Ticket
+    note: str
+    at: dt.datetime
+    status: Callable[[str], ImportedStatus] | None = None
+
+
+def import_notes(items: Sequence[ImportedNote], *, actor: Any = None) -> list[Message]:
+    """Add a batch of imported notes to tickets that exist, each followed by its status change: the
+    rows ``add_note`` + ``change_status`` write for each, in order, at the original times (notes,
+    status events, the tickets' fields, search docs, the two actions' audit entries; listeners are
+    told "noted" and "status" after the commit), with a constant number of queries per batch.
+
+    Refused as a whole (``TicketActionError``, nothing written) when one of them would be: an empty
+    note, a merged ticket, a status an import cannot set."""
+    _require_agent(actor, label=_("add notes"))
+    for item in items:
+        if not (item.note or "").strip():
+            raise TicketActionError(_("Write something or attach a file."))
+    if not items:
+        return []
+    author = actor if getattr(actor, "is_authenticated", False) else None
+    with stamps.pinned(), transaction.atomic():
+        locked = Ticket.objects.select_for_update(of=("self",)).select_related("customer")  # (the SLA asks it)
+        wanted = {item.ticket.pk for item in items}
+        tickets = {ticket.pk: ticket for ticket in locked.filter(pk__in=wanted).order_by("pk")}
+        messages: list[Message] = []
+        unsaved_events: list[TicketEvent] = []
+        entries: list[AuditEntry] = []  # in the order the actions write them
+        noted: list[tuple[AuditEntry, Message]] = []  # entries that name their note (its pk once written)
+        fields = {"updated_at"}
+        changes: list[tuple[Ticket, str, str, dt.datetime]] = []  # for the search docs, in order
+        told: list[tuple[Ticket, str]] = []
+        for item in items:
+            ticket = tickets.get(item.ticket.pk)
+            if ticket is None:
+                raise Ticket.DoesNotExist(f"ticket {item.ticket.pk} does not exist")
+            if ticket.merged_into_id is not None:
+                raise TicketActionError(
+                    _("This ticket was merged into %(ref)s; write there.") % {"ref": _merged_ref(ticket)}
+                )
+            body = item.note.strip()
+            message = bulk.new(Message, ticket=ticket, kind=MessageKind.NOTE, author_user=author,
+                               channel=ticket.channel, body=body, created_at=item.at, imported=True)  # fmt: skip
+            messages.append(message)
+            ticket.updated_at = item.at
+            changes.append((ticket, body, "", item.at))
+            entry = audit_build(actor=actor, action=f"ticket.message.{MessageKind.NOTE}", obj=ticket, at=item.at)
+            entries.append(entry)
+            noted.append((entry, message))
+            told.append((ticket, "noted"))
+            status, at, resolution = item.status(ticket.status) if item.status is not None else ("", None, None)
+            if not status or status == ticket.status:
+                continue
+            if status not in IMPORTED_STATUSES:
+                raise TicketActionError(_("Unknown status “%(status)s”.") % {"status": status})
+            at = at or item.at
+            old = ticket.status
+            changed = _apply_status(ticket, status, actor, resolution=resolution, now=at,
+                                    unsaved_events=unsaved_events)  # fmt: skip
+            fields.update(changed)
+            ticket.updated_at = at
+            changes.append((ticket, "", status, at))
+            after: dict[str, Any] = {"status": status}
+            if "root_cause" in changed:
+                after["root_cause"] = ticket.root_cause.code if ticket.root_cause else None
+            entries.append(audit_build(actor=actor, action="ticket.status", obj=ticket, before={"status": old},
+                                       after=after, at=at))  # fmt: skip
+            told.append((ticket, "status"))
+        bulk.insert(messages)
+        for entry, message in noted:
+            entry.after = {"message": message.pk}
+        bulk.insert(unsaved_events)
+        bulk.set_columns(list(tickets.values()), sorted(fields))
+        search.notes_imported(changes)
+        bulk.insert(entries)
+        _after_commit_many(told)
+    return messages
 
 
 def _after_commit_many(changes: list[tuple[Ticket, str]]) -> None:

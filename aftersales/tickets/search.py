@@ -22,6 +22,7 @@ ranked results, without jumping (it may as well be a word someone wrote).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -137,6 +138,16 @@ def tickets_imported(docs: list[dict[str, Any]]) -> None:
     """A batch of imported tickets (``import_tickets``): their docs (``ticket_doc`` plus the
     ``appended`` note bodies) in one INSERT, the tokens ``ticket_opened`` + ``message_added`` give."""
     index.put_many(docs, replace=False)
+
+
+def notes_imported(changes: Iterable[tuple[Ticket, str, str, dt.datetime]]) -> None:
+    """A batch of imported notes and status changes on tickets that exist (``import_notes``), in
+    order, each ``(ticket, body, status, at)``: the body joins the doc as ``message_added`` appends
+    it, a status ("" for none) is stored as ``status_set`` stores it, at the change's time."""
+    index.change_many(KIND, [
+        (ticket.pk, body if body and body != ticket.description else "", {"status": status} if status else {}, at)
+        for ticket, body, status, at in changes
+    ])  # fmt: skip
 
 
 def message_added(ticket: Ticket, message: Message, *, status_changed: bool) -> None:

@@ -126,15 +126,9 @@ def update_meta(kind: str, object_id: int, **fields: Any) -> None:
 
     A new title's words are added to the tokens (the old title's words stay until the next ``put``).
     """
-    unknown = set(fields) - set(META_FIELDS)
-    if unknown:
-        raise TypeError(f"update_meta() got unexpected fields: {', '.join(sorted(unknown))}")
-    if not fields:
+    values = _meta_values("update_meta", fields, META_FIELDS)
+    if not values:
         return
-    values = dict(fields)
-    for name in ("status", "scope", "ref", "language", "title"):
-        if name in values and values[name] is None:
-            values[name] = ""
     with transaction.atomic():
         if values.get("title"):
             values["title"] = values["title"][:500]
@@ -150,6 +144,57 @@ def update_meta(kind: str, object_id: int, **fields: Any) -> None:
             if merged != stored:
                 values["tokens"] = merged
         SearchDoc.objects.filter(kind=kind, object_id=object_id).update(updated_at=clock.now(), **values)
+
+
+def _meta_values(caller: str, fields: dict[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
+    """The filterable fields as stored (a text field given None is ""); an unknown name is a TypeError."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"{caller}() got unexpected fields: {', '.join(sorted(unknown))}")
+    values = dict(fields)
+    for name in ("status", "scope", "ref", "language", "title"):
+        if name in values and values[name] is None:
+            values[name] = ""
+    return values
+
+
+_CHANGE_FIELDS = tuple(name for name in META_FIELDS if name != "title")
+
+
+def change_many(kind: str, changes: Iterable[tuple[int, str, dict[str, Any], dt.datetime]]) -> None:
+    """Many documents of ``kind`` changed in order, as :func:`append` (the tokens of ``text``) then
+    :func:`update_meta` (``fields``, not the title) at each change's time would leave them: one
+    SELECT … FOR UPDATE and one UPDATE for all of them. Each change is ``(object_id, text, fields,
+    at)``; a document that does not exist is left alone, as those leave it."""
+    planned = [(object_id, text, _meta_values("change_many", fields, _CHANGE_FIELDS), at)
+               for object_id, text, fields, at in changes]  # fmt: skip
+    if not planned:
+        return
+    with transaction.atomic():
+        docs = {
+            doc.object_id: doc
+            for doc in SearchDoc.objects.select_for_update()
+            .filter(kind=kind, object_id__in={object_id for object_id, *_rest in planned})
+            .only("id", "object_id", "tokens", "updated_at", *_CHANGE_FIELDS)
+        }
+        touched: dict[int, SearchDoc] = {}
+        columns: set[str] = set()
+        for object_id, text, values, at in planned:
+            doc = docs.get(object_id)
+            if doc is None:
+                continue
+            more = index_tokens(text) if text else ""
+            if more and (merged := merge_tokens(doc.tokens, more)) != doc.tokens:
+                doc.tokens, doc.updated_at = merged, at
+                columns |= {"tokens", "updated_at"}
+                touched[object_id] = doc
+            if values:
+                for name, value in values.items():
+                    setattr(doc, name, value)
+                doc.updated_at = at
+                columns |= {"updated_at", *values}
+                touched[object_id] = doc
+        bulk.set_columns(list(touched.values()), sorted(columns))
 
 
 def remove(kind: str, object_id: int) -> None:

@@ -55,3 +55,28 @@ def test_set_column_saves_each_objects_own_value_and_nothing_else(personas: Any)
     ]
     assert {case.subject for case in stored.values()} == {"Case 0", "Case 1", "Case 2"}
     bulk.set_column([], "updated_at")
+
+
+def test_set_columns_saves_several_fields_each_objects_own_values(personas: Any) -> None:
+    import datetime as dt
+
+    from aftersales.tickets.models import RootCause
+
+    at = dt.datetime(2025, 3, 5, 14, 20, tzinfo=dt.UTC)
+    cause = RootCause.objects.create(code="bulk-cause", name_en="Bulk", name_zh="批量")
+    tickets = [Ticket.objects.create(number=990100 + n, ref=f"T-9901{n:02d}", subject=f"Ticket {n}",
+                                     channel=Channel.IMPORT, created_at=at, updated_at=at, status_since=at,
+                                     root_cause=cause) for n in range(3)]  # fmt: skip
+    tickets[0].status, tickets[0].resolved_at, tickets[0].root_cause = "resolved", at + dt.timedelta(hours=1), None
+    tickets[1].status, tickets[1].resolution_summary = "closed", "换通道后恢复"
+    for ticket in tickets:
+        ticket.subject = "not saved"
+    bulk.set_columns(tickets[:2], ["status", "resolved_at", "root_cause", "resolution_summary"])
+    stored = {ticket.pk: ticket for ticket in Ticket.objects.filter(pk__in=[ticket.pk for ticket in tickets])}
+    first, second, third = (stored[ticket.pk] for ticket in tickets)
+    assert (first.status, first.resolved_at, first.root_cause_id) == ("resolved", at + dt.timedelta(hours=1), None)
+    assert (second.status, second.resolved_at, second.root_cause_id) == ("closed", None, cause.pk)
+    assert second.resolution_summary == "换通道后恢复"
+    assert (third.status, third.root_cause_id) == ("new", cause.pk)
+    assert {ticket.subject for ticket in stored.values()} == {"Ticket 0", "Ticket 1", "Ticket 2"}
+    bulk.set_columns(tickets, [])

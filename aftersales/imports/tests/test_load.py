@@ -330,6 +330,49 @@ def test_a_continuation_becomes_a_timeline_entry_on_the_earlier_ticket(personas:
     assert ticket.status == Status.RESOLVED and ticket.resolved_at == at(6, 1)
 
 
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_refused_continuation_is_quarantined_and_the_rest_of_its_batch_written(personas: Any, monkeypatch: Any,
+                                                                                 batched: bool) -> None:  # fmt: skip
+    """Continuations go with their batch (``import_notes``); refused as a batch, each goes alone
+    (``add_note`` + ``change_status``) and only the refused one is quarantined."""
+    from aftersales.tickets import actions
+
+    real, real_batch, tried = actions.add_note, actions.import_notes, []
+
+    def refuse(**kwargs: Any) -> Any:
+        if "refuse me" in kwargs["body"]:
+            raise actions.TicketActionError("Refused for the test.")
+        return real(**kwargs)
+
+    def refuse_batch(items: Any, **kwargs: Any) -> Any:
+        tried.append(len(items))
+        notes = real_batch(items, **kwargs)  # written, then rolled back by the refusal
+        if any("refuse me" in note.body for note in notes):
+            raise actions.TicketActionError("Refused for the test.")
+        return notes
+
+    monkeypatch.setattr(actions, "add_note", refuse)
+    monkeypatch.setattr(actions, "import_notes", refuse_batch)
+    case = [Fact("case_number", "04601122")]
+    opening = item(2, "越南短信发送失败率高 case 04601122", customer_name="Bluewave Games", facts=case)
+    later = [item(line, text, customer_name="Bluewave Games", facts=case, continues="04601122",
+                  occurred_at=at(3, 5 + line), status=status)
+             for line, text, status in ((3, "case 04601122 vonage 已回复", "open"),
+                                        (4, "case 04601122 refuse me", "closed"),
+                                        (5, "case 04601122 已恢复", "resolved"))]  # fmt: skip
+    summary = run_load([opening], batched=batched)
+    summary = run_load(later, batched=batched)
+    assert summary.outcomes == {"timeline": 2, "quarantined": 1} and summary.reasons == {"rejected": 1}
+    assert tried == ([3] if batched else [])
+    ticket = Ticket.objects.get()
+    assert ticket.status == Status.RESOLVED and ticket.resolved_at == at(3, 10)
+    notes = ticket.messages.filter(kind=MessageKind.NOTE, imported=True).order_by("created_at")
+    assert [note.created_at for note in notes] == [at(3, 5), at(3, 8), at(3, 10)]
+    rows = {row.line: row for row in ImportedRow.objects.filter(line__gt=2)}
+    assert rows[4].outcome == "quarantined" and rows[4].detail == "Refused for the test."
+    assert (rows[3].ticket, rows[5].ticket) == (ticket, ticket) and rows[5].message == notes.last()
+
+
 def test_a_checkin_row_becomes_a_checkin_record_and_no_ticket(personas: Any, aliases: None) -> None:
     from aftersales.feedback.models import Checkin
 

@@ -50,6 +50,9 @@ CASE_ROWS = [
     ("2025/4/3", "星河科技 子账号2", "余额不足", "小李", "已解决", "2025/4/3", "case 04700003 case 04700003"),
     ("2025/4/4", "新客户甲", "验证码异常暴增", "杨", "已解决", "2025/4/5", "case 05900001 已回复"),
     ("2025/4/5", "Bluewave Games", "case 04700001 vonage 回复已恢复", "小李", "已解决", "2025/4/6", ""),
+    # Continuations of one ticket in a row (written with their batch): reopened, then resolved again.
+    ("2025/4/7", "Bluewave Games", "case 04700001 客户反馈又有延迟", "小李", "处理中", "", ""),
+    ("2025/4/8", "Bluewave Games", "case 04700001 vonage 二次修复", "老韩", "已解决", "2025/4/9", "换通道"),
     ("2025/4/6", "速达物流", "月度回访 case 04700001", "老韩", "", "", ""),
     ("2025/4/7", "新客户乙", "template rejected", "", "done", "2025/4/8", "case 04700004"),
     # Two check-ins of a customer with a plan, in one batch: the plan ends as the second leaves it.
@@ -196,12 +199,23 @@ def test_the_batched_path_writes_what_the_per_row_path_writes(personas: Any, des
         return real(items, **kwargs)
 
     monkeypatch.setattr(ticket_actions, "import_tickets", counted)
+    continued: list[list[int]] = []  # each batch of continuations: its tickets' pks
+    real_notes = ticket_actions.import_notes
+
+    def counted_notes(items: Any, **kwargs: Any) -> Any:
+        continued.append([item.ticket.pk for item in items])
+        return real_notes(items, **kwargs)
+
+    monkeypatch.setattr(ticket_actions, "import_notes", counted_notes)
     files = [*FILES, case_file]
     one_by_one, per_row_summary = _import(batched=False, user=personas.agent, files=files)
-    assert calls == []
+    assert calls == [] and continued == []
     batched, batched_summary = _import(batched=True, user=personas.agent, files=files)
     assert sum(calls) >= 20 and max(calls) > 1  # most tickets went through the batch
     assert sum(linked) >= 5
+    # Every continuation went with its batch, two of one ticket in one batch at least once.
+    assert sum(map(len, continued)) == batched_summary.outcomes["timeline"] >= 4
+    assert any(len(set(pks)) < len(pks) for pks in continued)
     assert batched_summary.as_dict() == per_row_summary.as_dict()
     assert len(batched["tickets"]) == len(one_by_one["tickets"]) > 20
     for fingerprint, ticket in one_by_one["tickets"].items():
