@@ -1,7 +1,7 @@
 """How fast old logs import: a generated CSV in the old team's shape through ``import-logs``.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aftersales_benchimport \\
-        .venv/bin/python -m bench.bench_import [--rows 5000] [--customers 200] [--no-cases] [--batch-size 500]
+        .venv/bin/python -m bench.bench_import [--rows 5000] [--customers 200] [--no-cases] [--batch-size N]
         [--once]
 
 Writes a GB18030 CSV like the shared sample (日期, 客户, 问题描述, 处理人, 状态, 解决时间, 备注: mixed date
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--no-cases", action="store_true", help="no vendor case numbers in the notes")
-    parser.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    parser.add_argument("--batch-size", type=int, help="rows per transaction (default: the importer's)")
     parser.add_argument("--once", action="store_true", help="skip the second (all duplicates) import")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
@@ -116,8 +116,8 @@ def main() -> None:
             cpu_started = time.process_time()
             children_started = _children_cpu()
             started = time.perf_counter()
-            call_command("import-logs", str(path), "--json", "--batch-size", str(args.batch_size), stdout=out,
-                         stderr=io.StringIO())  # fmt: skip
+            batch = ["--batch-size", str(args.batch_size)] if args.batch_size else []
+            call_command("import-logs", str(path), "--json", *batch, stdout=out, stderr=io.StringIO())
             seconds = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
             backend = _backend_cpu() - backend_before
