@@ -20,7 +20,9 @@ for a ticket; the import builds ~5 objects a row).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import operator
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -29,6 +31,8 @@ from django.db import connection, connections, models, router, transaction
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_init, pre_init
+
+logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=models.Model)
 
@@ -259,3 +263,25 @@ def analyze(models_: Sequence[type[models.Model]]) -> None:
     with connection.cursor() as cursor:
         for model in models_:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def analyze_beside(models_: Sequence[type[models.Model]]) -> threading.Thread | None:
+    """``analyze`` on a connection of its own, in a thread, so that the database refreshes its
+    statistics while the caller goes on writing (the two use both CPUs instead of taking turns).
+    It sees what is committed: call it between transactions. None where there is nothing to do
+    (not PostgreSQL); join the thread before relying on the statistics. A failure is logged, never
+    raised: statistics are an optimisation."""
+    if connection.vendor != "postgresql":
+        return None
+
+    def run() -> None:
+        try:
+            analyze(models_)
+        except Exception:
+            logger.warning("ANALYZE beside a bulk load failed", exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=run, name="analyze", daemon=True)
+    thread.start()
+    return thread

@@ -42,6 +42,7 @@ import datetime as dt
 import functools
 import itertools
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -246,6 +247,11 @@ class Loader:
     # --- The run -----------------------------------------------------------------------------
     def load(self, items: Iterable[Interpreted], *, batch_size: int = BATCH_SIZE,
              progress: Callable[[Summary], None] | None = None) -> Summary:  # fmt: skip
+        # Statistics are refreshed beside the run, on their own connection, which sees each batch
+        # once committed; inside a caller's transaction (a dry run, a test) nothing is committed:
+        # they are refreshed in it, in turn.
+        beside = not transaction.get_connection().in_atomic_block
+        analyzing: threading.Thread | None = None
         with clock.moving(self.real_now()) as fake:
             self._fake = fake
             try:
@@ -262,12 +268,19 @@ class Loader:
                         self.summary = committed
                         raise
                     if self.summary.imported >= analyze_at:  # the tables it grows have doubled
-                        bulk.analyze([apps.get_model(label) for label in WRITTEN])
-                        analyze_at *= 2
+                        tables = [apps.get_model(label) for label in WRITTEN]
+                        if not beside:
+                            bulk.analyze(tables)
+                            analyze_at *= 2
+                        elif analyzing is None or not analyzing.is_alive():  # (else: after the next batch)
+                            analyzing = bulk.analyze_beside(tables)
+                            analyze_at *= 2
                     if progress is not None:
                         progress(self.summary)
             finally:
                 self._fake = None
+                if analyzing is not None:
+                    analyzing.join()
         return self.summary
 
     def _save_counts(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from aftersales.core import clock
+from aftersales.core import bulk, clock
 from aftersales.customers.models import Customer
 from aftersales.feedback.models import Checkin
 from aftersales.imports import load as loading
@@ -88,6 +89,32 @@ def test_a_long_import_keeps_the_planners_statistics_current(personas: Any, desk
     and a million-row import slowed down batch by batch)."""
     monkeypatch.setattr(loading, "ANALYZE_FIRST", 1)
     run(*SAMPLES)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname IN ('tickets_ticket', 'tickets_message')")
+        estimated = dict(cursor.fetchall())
+    assert estimated == {"tickets_ticket": Ticket.objects.count(), "tickets_message": Message.objects.count()}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_committing_run_refreshes_the_statistics_beside_its_writes(
+    personas: Any, desk: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real run commits each batch, so the statistics are refreshed on a connection of their own,
+    in a thread, while the run writes on (the test above runs inside a transaction: in turn); when
+    the run returns they are current, and the thread's connection is closed."""
+    seen: list[str] = []
+    real = bulk.analyze
+
+    def watched(models_: Any) -> None:
+        seen.append(threading.current_thread().name)
+        real(models_)
+
+    monkeypatch.setattr(bulk, "analyze", watched)
+    monkeypatch.setattr(loading, "ANALYZE_FIRST", 1)
+    summary, _progress = run(*SAMPLES)
+    assert summary["imported"] == 37 and seen == ["analyze"]
+    assert not any(thread.name == "analyze" for thread in threading.enumerate())
     with connection.cursor() as cursor:
         cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname IN ('tickets_ticket', 'tickets_message')")
         estimated = dict(cursor.fetchall())
