@@ -96,7 +96,7 @@ def test_a_long_import_keeps_the_planners_statistics_current(personas: Any, desk
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # (the groups the migrations made stay)
 def test_a_committing_run_refreshes_the_statistics_beside_its_writes(
     personas: Any, desk: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
