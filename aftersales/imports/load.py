@@ -267,14 +267,14 @@ class Loader:
                     except BaseException:
                         self.summary = committed
                         raise
-                    if self.summary.imported >= analyze_at:  # the tables it grows have doubled
+                    # The tables it grows have doubled (and the last round beside is over, else: after the next batch).
+                    if self.summary.imported >= analyze_at and (analyzing is None or not analyzing.is_alive()):
                         tables = [apps.get_model(label) for label in WRITTEN]
-                        if not beside:
-                            bulk.analyze(tables)
-                            analyze_at *= 2
-                        elif analyzing is None or not analyzing.is_alive():  # (else: after the next batch)
+                        if beside:
                             analyzing = bulk.analyze_beside(tables)
-                            analyze_at *= 2
+                        else:
+                            bulk.analyze(tables)
+                        analyze_at *= 2
                     if progress is not None:
                         progress(self.summary)
             finally:
@@ -801,7 +801,8 @@ def load(items: Iterable[Interpreted], *, run: ImportRun, actor: Any = None, cre
     ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.RUNNING, dry_run=dry_run, options=run.options)
     try:
         # Millions of short-lived objects: the collector leaves the process's long-lived heap alone.
-        with quiet_collector():
+        # Old logs are history: the tickets' listeners hear none of it (no survey, no chat notice).
+        with quiet_collector(), ticket_actions.quietly():
             if dry_run:
                 with transaction.atomic():
                     loader.load(items, batch_size=batch_size, progress=progress)

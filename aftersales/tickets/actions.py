@@ -8,10 +8,12 @@ meant for the person who asked.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -118,10 +120,26 @@ TicketListener = Callable[[Ticket, str], None]
 _listeners: list[TicketListener] = []
 
 
+_quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("tickets_quiet", default=False)
+
+
 def register_listener(listener: TicketListener) -> None:
-    """Call ``listener(ticket, what)`` after each committed change. ``what`` names the action."""
+    """Call ``listener(ticket, what)`` after each committed change. ``what`` names the action.
+    Changes made inside ``quietly()`` are not told."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """The changes made inside are history, not news: no listener hears them (no survey asks the
+    customer, no chat notice goes out). The importer writes old logs inside it, as helpdesks'
+    import APIs fire no triggers. The changes themselves, their events, audit and search are the same."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
 
 
 # --- Message hooks: how channels (mail, chat) send an agent's reply out ----------------
@@ -145,6 +163,9 @@ def unregister_message_hook(hook: MessageHook) -> None:
 
 
 def _after_commit(ticket: Ticket, what: str) -> None:
+    if _quiet.get():
+        return
+
     def run() -> None:
         for listener in list(_listeners):
             try:
@@ -583,6 +604,8 @@ def import_notes(items: Sequence[ImportedNote], *, actor: Any = None) -> list[Me
 
 def _after_commit_many(changes: list[tuple[Ticket, str]]) -> None:
     """``_after_commit`` for a batch: one callback that tells the listeners of every change in order."""
+    if _quiet.get():
+        return
 
     def run() -> None:
         for ticket, what in changes:

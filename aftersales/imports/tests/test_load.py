@@ -413,3 +413,31 @@ def test_batches_run_with_the_long_lived_heap_set_aside(personas: Any, monkeypat
     with pytest.raises(OSError, match="No space left"):
         run_load([item(7, "row 7")])
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_an_old_row_that_resolves_a_live_ticket_asks_no_survey(
+    personas: Any, settings: Any, batched: bool, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Old logs are history, not news: a row continuing a ticket the desk opened resolves it at the
+    row's time, and nobody is told (no survey to the customer, no chat notice)."""
+    from django.core import mail
+
+    from aftersales.feedback.models import CsatRequest
+    from aftersales.sms.cases import open_case
+    from aftersales.testing.factories import make_contact, make_ticket
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    contact = make_contact(personas.customer, "Lin Qiu", email="lin.qiu@starriver.example")
+    live = make_ticket("越南短信发送失败率高", customer=personas.customer, contact=contact, owner=personas.agent,
+                       actor=personas.agent)  # fmt: skip
+    open_case(vendor="vonage", case_number="04601122", subject="VN delivery", actor=personas.agent, tickets=[live])
+    row = item(3, "case 04601122 vonage 回复已恢复", customer_name=personas.customer.name, status="resolved",
+               facts=[Fact("case_number", "04601122")], continues="04601122", occurred_at=at(6, 2))  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        summary = run_load([row], batched=batched)
+    assert summary.outcomes == {"timeline": 1}
+    live.refresh_from_db()
+    assert live.status == Status.RESOLVED and live.resolved_at == at(6, 2) and not live.imported
+    assert not CsatRequest.objects.exists() and mail.outbox == []
+    assert callbacks == []  # no listener was even scheduled
