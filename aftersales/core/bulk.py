@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from django.db import connection, connections, models, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, router, transaction
 from django.db.models.base import ModelState
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_init, pre_init
@@ -68,9 +68,10 @@ def insert(objs: Sequence[M]) -> Sequence[M]:
             for obj, pk_value in zip(objs, ids, strict=True):
                 obj.pk = pk_value
                 copy.write_row((pk_value, *row_of(obj)))
+    alias = connection.alias  # (once: the proxy looks it up on every access)
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
     return objs
 
 
@@ -114,12 +115,20 @@ def new(model: type[M], **values: Any) -> M:
                 if not isinstance(value, related_model):
                     return model(**values)  # Django's descriptor says what is wrong
                 # As the descriptor does: both objects learn the database they will be written to.
-                if state.db is None:
-                    state.db = router.db_for_write(model, instance=value)
-                if value._state.db is None:
-                    value._state.db = router.db_for_write(type(value), instance=obj)
-                if not router.allow_relation(value, obj):
-                    return model(**values)
+                if router.routers:
+                    if state.db is None:
+                        state.db = router.db_for_write(model, instance=value)
+                    if value._state.db is None:
+                        value._state.db = router.db_for_write(type(value), instance=obj)
+                    if not router.allow_relation(value, obj):
+                        return model(**values)
+                else:  # (what the router answers without routers, inline: it was 1.5 % of an import)
+                    if state.db is None:
+                        state.db = value._state.db or DEFAULT_DB_ALIAS
+                    if value._state.db is None:
+                        value._state.db = state.db
+                    elif value._state.db != state.db:
+                        return model(**values)
             for attname, target in keys:
                 data[attname] = None if value is None else getattr(value, target)
             if cache is None:

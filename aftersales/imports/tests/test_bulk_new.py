@@ -64,3 +64,20 @@ def test_what_it_does_not_know_goes_to_the_constructor() -> None:
         bulk.new(Message, no_such_field=1)
     with pytest.raises(ValueError, match="must be a \"Ticket\" instance"):
         bulk.new(Message, ticket=Customer(name="Not a ticket"))
+
+
+class _NoRelations:
+    """A router that allows no relation between objects (as a sharded setup might)."""
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
+        return False
+
+
+@pytest.mark.django_db
+def test_a_router_is_asked_as_the_descriptor_asks_it(settings: Any) -> None:
+    ticket = make_ticket(customer=make_customer("bluewave", "Bluewave Games"))
+    settings.DATABASE_ROUTERS = [_NoRelations()]
+    with pytest.raises(ValueError, match="the current database router prevents this relation"):
+        bulk.new(Message, ticket=ticket, kind="note", body="refused by the router")
+    settings.DATABASE_ROUTERS = []
+    assert bulk.new(Message, ticket=ticket, kind="note", body="allowed").ticket is ticket
