@@ -53,6 +53,22 @@ def _fails_oddly() -> Iterator[int]:
     raise _Unpicklable(lambda: None)
 
 
+def _with_a_lock(count: int) -> Iterator[object]:
+    import threading
+
+    yield from range(count)
+    yield threading.Lock()  # (no pickling a lock)
+    yield count
+
+
+def test_an_item_that_cannot_travel_is_an_error_here_not_a_lost_item() -> None:
+    seen: list[object] = []
+    with pytest.raises(TypeError, match=r"cannot pickle '_thread\.lock' object"):
+        for item in ahead(_with_a_lock, 10, chunk=4):
+            seen.append(item)
+    assert seen == list(range(8))  # the chunks before the one that could not be sent
+
+
 def test_an_error_that_cannot_travel_arrives_as_its_text() -> None:
     with pytest.raises(RuntimeError, match="_Unpicklable: cannot travel"):
         list(ahead(_fails_oddly))
