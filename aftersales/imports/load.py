@@ -59,6 +59,7 @@ from aftersales.core import bulk, clock, leases, stamps
 from aftersales.core.access import can_write
 from aftersales.core.ahead import ahead
 from aftersales.core.heap import quiet_collector
+from aftersales.core.search import tokens as search_tokens
 from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import ImportedCheckin, import_checkins, log_checkin
 from aftersales.feedback.models import Checkin, CheckinKind, CheckinSource
@@ -292,6 +293,13 @@ class Loader:
 
     # --- A batch -----------------------------------------------------------------------------
     def _batch(self, batch: list[Interpreted]) -> None:
+        known: dict[str, str] = {}  # the search tokens the reading process made of the batch's lines
+        for item in batch:
+            known.update(item.line_tokens)
+        with search_tokens.known_lines(known):
+            self._write_batch(batch)
+
+    def _write_batch(self, batch: list[Interpreted]) -> None:
         fingerprints = [item.source.fingerprint() for item in batch]
         known = {
             fingerprint: (pk, outcome)
@@ -836,6 +844,16 @@ def interpreted(files: Iterable[tuple[str, str]], *, mapping: dict[str, str] | N
     return interpreting.interpret(rows, mapping=chosen, timezone=timezone, year=year)
 
 
+def with_line_tokens(items: Iterable[Interpreted]) -> Iterator[Interpreted]:
+    """``items``, each with the search tokens of the lines the writer indexes (the raw row, the
+    subject, the description): for the reading process, which has time to spare."""
+    for item in items:
+        if not item.quarantined:
+            for text in (item.source.raw.strip(), item.subject.strip(), item.description):
+                item.line_tokens.update(search_tokens.line_tokens(text))
+        yield item
+
+
 def start_run(*, actor: Any, files: list[dict[str, Any]], mapping: dict[str, str] | None = None,
               timezone: str = "", year: int | None = None, profile: Any = None, dry_run: bool = False,
               options: dict[str, Any] | None = None) -> ImportRun:  # fmt: skip
@@ -856,7 +874,13 @@ def run_files(*, run: ImportRun, actor: Any = None, dry_run: bool = False, batch
     ``read_ahead``: the files are read and interpreted in a child process (``core.ahead``) while this
     one writes, for the command line; a web request keeps it all in its own process."""
     files = [(str(entry["path"]), str(entry["name"])) for entry in run.files]
-    items = ahead(lambda: interpreted(files, mapping=run.mapping or None, timezone=run.timezone, year=run.year),
-                  enabled=read_ahead)  # fmt: skip
+    if read_ahead:
+        search_tokens.jieba_tokenizer()  # loaded once, here, for both processes (the child shares it)
+
+    def read() -> Iterator[Interpreted]:
+        items = interpreted(files, mapping=run.mapping or None, timezone=run.timezone, year=run.year)
+        return with_line_tokens(items) if read_ahead else items
+
+    items = ahead(read, enabled=read_ahead)
     return load(items, run=run, actor=actor, create_customers=bool(run.options.get("create_customers", True)),
                 dry_run=dry_run, batch_size=batch_size, progress=progress)  # fmt: skip

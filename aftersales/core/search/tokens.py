@@ -4,7 +4,8 @@ Text is folded (NFKC, lower case, accents removed, Traditional → Simplified), 
 of ``[a-z0-9]`` and runs of CJK characters. Only those runs become tokens, space-separated:
 
 - a Latin/digit run is one token (``vonage``, ``95``, ``0471234``); ``sender`` followed by
-  ``id`` also gives ``senderid``, so "Sender ID", "sender-id" and "SenderID" all meet;
+  ``id`` on the same line also gives ``senderid``, so "Sender ID", "sender-id" and "SenderID" all
+  meet;
 - a CJK run gives jieba's ``cut_for_search`` words (with the desk's domain dictionary, below)
   *plus* every character bigram of the run, plus its last character (and the character itself
   for a one-character run). jieba cuts by context — "怀疑被盗刷" becomes 怀疑/被盗/刷 — so
@@ -17,10 +18,16 @@ word itself; the last Latin word of a query that does not end in a space is a pr
 
 jieba is loaded once per process, on first use of Chinese text, quietly (its cache file lives
 under the system's temporary directory, its log lines are silenced).
+
+No token spans two lines, so a text's tokens are its lines' tokens, in order, each once: what
+another process made of some lines can be handed over (:func:`known_lines`, :func:`line_tokens`).
+The importer's reading process tokenizes the rows' lines while its writer works.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import json
 import logging
@@ -30,6 +37,7 @@ import tempfile
 import threading
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +78,8 @@ DOMAIN_WORDS: tuple[str, ...] = (
 )
 CJK_CACHE_SIZE = 8_192  # runs of CJK text (up to CJK_CACHE_RUN characters) whose tokens are remembered
 CJK_CACHE_RUN = 32  # (at most ~20 MB; longer runs are rarely repeated)
+LINE_CACHE_SIZE = 8_192  # short lines (up to LINE_CACHE_LENGTH characters) whose tokens are remembered
+LINE_CACHE_LENGTH = 80
 MAX_TOKEN_LENGTH = 64  # longer Latin runs (hashes, base64) are cut; queries are cut the same way
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f"
@@ -166,24 +176,71 @@ def _cjk_run_tokens(run: str) -> tuple[str, ...]:
 def token_list(text: str) -> list[str]:
     """The distinct tokens of ``text``, in order of first appearance."""
     out: dict[str, None] = {}
-    previous = ""
-    for match in _RUNS.finditer(normalize(text)):
-        run = match.group()
-        if run[0] < "\x80":
-            run = run[:MAX_TOKEN_LENGTH]
-            out[run] = None
-            if previous == "sender" and run == "id":
-                out["senderid"] = None
-            previous = run
-        else:
-            _cjk_tokens(run, out)
-            previous = ""
+    _add_tokens(text, out)
     return list(out)
+
+
+def _add_tokens(text: str, out: dict[str, None]) -> None:
+    for line in normalize(text).split("\n"):  # (NFKC leaves every line break where it is)
+        previous = ""
+        for match in _RUNS.finditer(line):
+            run = match.group()
+            if run[0] < "\x80":
+                run = run[:MAX_TOKEN_LENGTH]
+                out[run] = None
+                if previous == "sender" and run == "id":
+                    out["senderid"] = None
+                previous = run
+            else:
+                _cjk_tokens(run, out)
+                previous = ""
+
+
+_known: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("known_lines", default=None)
+
+
+def line_tokens(text: str) -> dict[str, str]:
+    """``index_tokens`` of each line of ``text``, by line: what :func:`known_lines` takes."""
+    return {line: index_tokens(line) for line in text.split("\n")}
+
+
+@contextlib.contextmanager
+def known_lines(known: dict[str, str]) -> Iterator[None]:
+    """Inside, ``index_tokens`` takes the tokens of a line found in ``known`` (line → its
+    ``index_tokens``, made by :func:`line_tokens`, maybe in another process) instead of making them."""
+    token = _known.set(known)
+    try:
+        yield
+    finally:
+        _known.reset(token)
 
 
 def index_tokens(text: str) -> str:
     """Space-joined distinct tokens of ``text``, for storage."""
-    return " ".join(token_list(text))
+    known = _known.get()
+    if "\n" not in text:
+        tokens = known.get(text) if known else None
+        return tokens if tokens is not None else _line_index_tokens(text)
+    out: dict[str, None] = {}
+    for line in text.split("\n"):
+        tokens = known.get(line) if known else None
+        if tokens is None:
+            tokens = _line_index_tokens(line)
+        if tokens:
+            out.update(dict.fromkeys(tokens.split(" ")))
+    return " ".join(out)
+
+
+def _line_index_tokens(line: str) -> str:
+    if len(line) <= LINE_CACHE_LENGTH:
+        return _short_line_tokens(line)
+    return " ".join(token_list(line))
+
+
+@functools.lru_cache(maxsize=LINE_CACHE_SIZE)
+def _short_line_tokens(line: str) -> str:
+    """Remembered: short lines repeat (names, "Owner: 小李", a signature's lines)."""
+    return " ".join(token_list(line))
 
 
 def merge_tokens(stored: str, more: str) -> str:

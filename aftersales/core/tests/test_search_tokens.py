@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aftersales.core.search import tokens
 
@@ -92,3 +94,38 @@ def test_query_terms() -> None:
 
 def test_merge_tokens_keeps_order_and_adds_only_new() -> None:
     assert tokens.merge_tokens("a b", "b c") == "a b c"
+
+
+# --- A text's tokens are its lines' tokens: what the importer's reading process hands over --------
+_PIECES = ["sender", "id", " ", "-", "\r", "Σ", "σ", "ς", "星河科技", "送达率下降", "被盗刷", "vonage", "04601122", "É",
+           "Ａ１", "，", "：", "e\u0301", "\u0301", "ﬁ", "x" * 70]  # fmt: skip
+_LINE = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE, min_size=1, max_size=5))
+def test_a_texts_tokens_are_its_lines_tokens_in_order(lines: list[str]) -> None:
+    merged = ""
+    for line in lines:
+        merged = tokens.merge_tokens(merged, tokens.index_tokens(line))
+    assert tokens.index_tokens("\n".join(lines)) == merged
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINE, min_size=1, max_size=5), st.lists(_LINE, max_size=3))
+def test_known_lines_give_the_tokens_they_would_have_made(lines: list[str], others: list[str]) -> None:
+    text = "\n".join(lines + others)
+    with tokens.known_lines(tokens.line_tokens("\n".join(lines))):
+        handed_over = tokens.index_tokens(text)
+    assert handed_over == tokens.index_tokens(text)
+
+
+def test_sender_and_id_meet_on_one_line_only() -> None:
+    assert "senderid" in tokens.index_tokens("Register sender\tID now").split()
+    assert "senderid" not in tokens.index_tokens("the sender\nid card").split()
+
+
+def test_a_known_line_is_taken_as_given() -> None:
+    with tokens.known_lines({"客户反馈短信发送失败": "handed over"}):
+        handed_over = tokens.index_tokens("Imported from a.csv:3:\n客户反馈短信发送失败")
+    assert handed_over == "imported from a csv 3 handed over"

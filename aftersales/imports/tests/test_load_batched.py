@@ -10,9 +10,11 @@ notes and their audit entries are compared too).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from aftersales.audit.models import AuditEntry
 from aftersales.core import clock
 from aftersales.core.models import SearchDoc
+from aftersales.core.search import tokens as search_tokens
 from aftersales.core.search.query import search
 from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import save_plan
@@ -180,7 +183,10 @@ def _import(*, batched: bool, user: Any, files: list[tuple[str, str]]) -> tuple[
             cursor.execute("SELECT setval(pg_get_serial_sequence('sms_vendorcase', 'id'), 1000, false)")
     with transaction.atomic():
         run = loading.start_run(actor=None, files=[{"name": name, "path": path, "size": 0} for path, name in files])
-        summary = loading.load(loading.interpreted(files), run=run, batched=batched, batch_size=10)
+        items = loading.interpreted(files)
+        if batched:  # as the command reads: the reading process hands over the lines' search tokens
+            items = loading.with_line_tokens(items)
+        summary = loading.load(items, run=run, batched=batched, batch_size=10)
         snapshot = _snapshot(user)
         transaction.set_rollback(True)
     return snapshot, summary
@@ -207,11 +213,27 @@ def test_the_batched_path_writes_what_the_per_row_path_writes(personas: Any, des
         return real_notes(items, **kwargs)
 
     monkeypatch.setattr(ticket_actions, "import_notes", counted_notes)
+    handed: list[int] = []  # lines whose tokens the writer took as handed over
+    real_known = search_tokens.known_lines
+
+    @contextlib.contextmanager
+    def counted_known(known: dict[str, str]) -> Iterator[None]:
+        class Counting(dict[str, str]):
+            def get(self, key: str, default: Any = None) -> Any:
+                value = super().get(key, default)
+                handed.append(value is not None)
+                return value
+
+        with real_known(Counting(known)):
+            yield
+
+    monkeypatch.setattr(search_tokens, "known_lines", counted_known)
     files = [*FILES, case_file]
     one_by_one, per_row_summary = _import(batched=False, user=personas.agent, files=files)
     assert calls == [] and continued == []
     batched, batched_summary = _import(batched=True, user=personas.agent, files=files)
     assert sum(calls) >= 20 and max(calls) > 1  # most tickets went through the batch
+    assert sum(handed) > 100  # the search docs' lines, mostly tokenized by the "reading process"
     assert sum(linked) >= 5
     # Every continuation went with its batch, two of one ticket in one batch at least once.
     assert sum(map(len, continued)) == batched_summary.outcomes["timeline"] >= 4
