@@ -230,6 +230,8 @@ class Loader:
         self._customer_objects: dict[int, Customer] = {}
         self._cases: dict[str, int] = {}  # case number (lower) → VendorCase pk
         self._case_tickets: dict[tuple[int | None, str], int] = {}  # (customer pk, case number) → ticket pk
+        self._number_tickets: dict[str, set[int]] = {}  # case number → the pks above (any customer)
+        self._batch_tickets: dict[int, Ticket] = {}  # the tickets the batch's continuations may continue
         self._fake: clock.MovingClock | None = None
         # The batch's vendor cases as its queued rows leave them (key → case; looked up once a batch)
         # and the new tickets waiting to be written together (``_flush``).
@@ -311,6 +313,7 @@ class Loader:
         self._batch_cases, self._looked_up = {}, set()
         if self.batched:
             self._look_up_cases({key: number for item in batch for key, number in _case_numbers(item)})
+            self._look_up_continued(batch)
         results: list[RowResult] = []  # every row's, in order (added to the summary once all are written)
         done: list[tuple[Interpreted, str, tuple[int, str] | None, RowResult, _Written | None]] = []
         for item, fingerprint in zip(batch, fingerprints, strict=True):
@@ -441,7 +444,22 @@ class Loader:
         for number, case_pk in written.cases:
             self._cases[number] = case_pk
             if written.ticket is not None:
-                self._case_tickets.setdefault((customer_pk, number), written.ticket.pk)
+                self._remember_ticket(customer_pk, number, written.ticket.pk)
+
+    def _remember_ticket(self, customer_pk: int | None, number: str, ticket_pk: int) -> None:
+        """The ticket a later row of this customer naming ``number`` continues (the first one kept)."""
+        if self._case_tickets.setdefault((customer_pk, number), ticket_pk) == ticket_pk:
+            self._number_tickets.setdefault(number, set()).add(ticket_pk)
+
+    def _look_up_continued(self, batch: list[Interpreted]) -> None:
+        """The tickets this run opened that the batch's continuations name, in one query (each
+        row's ``_continued`` asked for its own). Nothing writes to tickets that exist while a batch
+        is planned (its notes are written at its end), so they are what each row would have read."""
+        pks: set[int] = set()
+        for item in batch:
+            if item.continues:
+                pks |= self._number_tickets.get(_case_key(item.continues), set())
+        self._batch_tickets = Ticket.objects.in_bulk(pks) if pks else {}
 
     def _look_up_cases(self, numbers: dict[str, str]) -> None:
         """The desk's vendor cases for these case numbers (key → number as written), one query: the
@@ -699,7 +717,7 @@ class Loader:
         pk = self._case_tickets.get((customer_pk, number))
         ticket: Ticket | None = None
         if pk is not None:
-            ticket = Ticket.objects.filter(pk=pk).first()
+            ticket = self._batch_tickets.get(pk) or Ticket.objects.filter(pk=pk).first()
         else:
             case = VendorCase.objects.filter(case_number__iexact=case_actions.normalise_case_number(reference)).first()
             if case is not None:
