@@ -230,7 +230,6 @@ class Loader:
         self._customer_objects: dict[int, Customer] = {}
         self._cases: dict[str, int] = {}  # case number (lower) → VendorCase pk
         self._case_tickets: dict[tuple[int | None, str], int] = {}  # (customer pk, case number) → ticket pk
-        self._number_tickets: dict[str, set[int]] = {}  # case number → the pks above (any customer)
         self._batch_tickets: dict[int, Ticket] = {}  # the tickets the batch's continuations may continue
         self._fake: clock.MovingClock | None = None
         # The batch's vendor cases as its queued rows leave them (key → case; looked up once a batch)
@@ -444,21 +443,20 @@ class Loader:
         for number, case_pk in written.cases:
             self._cases[number] = case_pk
             if written.ticket is not None:
-                self._remember_ticket(customer_pk, number, written.ticket.pk)
-
-    def _remember_ticket(self, customer_pk: int | None, number: str, ticket_pk: int) -> None:
-        """The ticket a later row of this customer naming ``number`` continues (the first one kept)."""
-        if self._case_tickets.setdefault((customer_pk, number), ticket_pk) == ticket_pk:
-            self._number_tickets.setdefault(number, set()).add(ticket_pk)
+                self._case_tickets.setdefault((customer_pk, number), written.ticket.pk)
 
     def _look_up_continued(self, batch: list[Interpreted]) -> None:
         """The tickets this run opened that the batch's continuations name, in one query (each
-        row's ``_continued`` asked for its own). Nothing writes to tickets that exist while a batch
-        is planned (its notes are written at its end), so they are what each row would have read."""
-        pks: set[int] = set()
+        row's ``_continued`` read its own). Nothing writes to tickets that exist while a batch is
+        planned (its notes are written at its end), so they are what each row would have read.
+        A row whose customer is not known yet (a provisional one the batch creates) reads its own."""
+        pks = set()
         for item in batch:
             if item.continues:
-                pks |= self._number_tickets.get(_case_key(item.continues), set())
+                customer_pk = self.customers.match(item.customer_name) if item.customer_name.strip() else None
+                pk = self._case_tickets.get((customer_pk, _case_key(item.continues)))
+                if pk is not None:
+                    pks.add(pk)
         self._batch_tickets = Ticket.objects.in_bulk(pks) if pks else {}
 
     def _look_up_cases(self, numbers: dict[str, str]) -> None:
