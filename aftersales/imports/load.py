@@ -453,8 +453,7 @@ class Loader:
         pks = set()
         for item in batch:
             if item.continues:
-                customer_pk = self.customers.match(item.customer_name) if item.customer_name.strip() else None
-                pk = self._case_tickets.get((customer_pk, _case_key(item.continues)))
+                pk = self._case_tickets.get((self.customers.match(item.customer_name), _case_key(item.continues)))
                 if pk is not None:
                     pks.add(pk)
         self._batch_tickets = Ticket.objects.in_bulk(pks) if pks else {}

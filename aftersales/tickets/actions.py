@@ -163,17 +163,7 @@ def unregister_message_hook(hook: MessageHook) -> None:
 
 
 def _after_commit(ticket: Ticket, what: str) -> None:
-    if _quiet.get():
-        return
-
-    def run() -> None:
-        for listener in list(_listeners):
-            try:
-                listener(ticket, what)
-            except Exception:  # one broken listener must not hide the change from others
-                logger.exception("ticket listener %r failed for %s", listener, ticket.ref)
-
-    transaction.on_commit(run)
+    _after_commit_many([(ticket, what)])
 
 
 def tell_agent(user: Any, ticket: Ticket, *, kind: str, key: str, title: Callable[[], str]) -> None:
@@ -603,7 +593,8 @@ def import_notes(items: Sequence[ImportedNote], *, actor: Any = None) -> list[Me
 
 
 def _after_commit_many(changes: list[tuple[Ticket, str]]) -> None:
-    """``_after_commit`` for a batch: one callback that tells the listeners of every change in order."""
+    """After the commit, one callback tells the listeners every change, in order (none inside
+    ``quietly()``)."""
     if _quiet.get():
         return
 
@@ -612,7 +603,7 @@ def _after_commit_many(changes: list[tuple[Ticket, str]]) -> None:
             for listener in list(_listeners):
                 try:
                     listener(ticket, what)
-                except Exception:
+                except Exception:  # one broken listener must not hide the change from others
                     logger.exception("ticket listener %r failed for %s", listener, ticket.ref)
 
     transaction.on_commit(run)

@@ -197,6 +197,7 @@ def _add_tokens(text: str, out: dict[str, None]) -> None:
 
 
 _known: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("known_lines", default=None)
+_NO_LINES: dict[str, str] = {}  # (never written to)
 
 
 def line_tokens(text: str) -> dict[str, str]:
@@ -217,21 +218,20 @@ def known_lines(known: dict[str, str]) -> Iterator[None]:
 
 def index_tokens(text: str) -> str:
     """Space-joined distinct tokens of ``text``, for storage."""
-    known = _known.get()
+    known = _known.get() or _NO_LINES
     if "\n" not in text:
-        tokens = known.get(text) if known else None
-        return tokens if tokens is not None else _line_index_tokens(text)
+        return _line_index_tokens(text, known)
     out: dict[str, None] = {}
     for line in text.split("\n"):
-        tokens = known.get(line) if known else None
-        if tokens is None:
-            tokens = _line_index_tokens(line)
-        if tokens:
+        if tokens := _line_index_tokens(line, known):
             out.update(dict.fromkeys(tokens.split(" ")))
     return " ".join(out)
 
 
-def _line_index_tokens(line: str) -> str:
+def _line_index_tokens(line: str, known: dict[str, str]) -> str:
+    tokens = known.get(line)
+    if tokens is not None:
+        return tokens
     if len(line) <= LINE_CACHE_LENGTH:
         return _short_line_tokens(line)
     return " ".join(token_list(line))
