@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.sms.models.accounts import VendorAccount
@@ -71,6 +72,9 @@ class VendorCase(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vendor", "case_number"], name="sms_vendorcase_number_unique"),
         ]
+        # Numbers are looked up case-insensitively (``case_number__iexact``: opening a case, the
+        # importer's links and continuations, a batch's cases at once): an index, not a scan of every case.
+        indexes = [models.Index(Upper("case_number"), name="sms_vendorcase_number_upper")]
 
     def __str__(self) -> str:
         return f"{self.get_vendor_display()} #{self.case_number}"

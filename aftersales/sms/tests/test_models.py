@@ -1,12 +1,13 @@
-"""Vendor accounts: the secret is encrypted at rest and write-only in admin."""
+"""Vendor accounts: the secret is encrypted at rest and write-only in admin. Vendor cases: found by number."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
 
+from aftersales.core import clock
 from aftersales.sms.admin import VendorAccountForm
-from aftersales.sms.models import VendorAccount
+from aftersales.sms.models import VendorAccount, VendorCase
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,20 @@ def test_a_subaccount_row_points_at_its_master(personas):
 def test_balance_readings_cannot_be_typed_in_or_edited_in_admin(admin_client):
     assert admin_client.get("/admin/sms/balancereading/").status_code == 200
     assert admin_client.get("/admin/sms/balancereading/add/").status_code == 403
+
+
+def test_a_case_number_is_found_whatever_its_case_through_an_index() -> None:
+    """Opening a case and the importer look numbers up case-insensitively: among thousands of
+    cases that is an index lookup on PostgreSQL, not a scan of every case."""
+    now = clock.now()
+    VendorCase.objects.bulk_create([
+        VendorCase(vendor="vonage", case_number=f"VN-{n:06d}", subject="Delivery to Vietnam", opened_at=now,
+                   created_at=now, updated_at=now)
+        for n in range(3000)
+    ])  # fmt: skip
+    found = VendorCase.objects.filter(case_number__iexact="vn-001234")
+    assert [case.case_number for case in found] == ["VN-001234"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE sms_vendorcase")
+        assert "sms_vendorcase_number_upper" in found.explain()
