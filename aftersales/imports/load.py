@@ -70,7 +70,7 @@ from aftersales.imports.records import Interpreted, Outcome, Reason
 from aftersales.sms import cases as case_actions
 from aftersales.sms.models import VendorAccount, VendorCase
 from aftersales.tickets import actions as ticket_actions
-from aftersales.tickets.models import Category, Channel, Message, MessageKind, Status, Ticket
+from aftersales.tickets.models import Category, Channel, Message, Status, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -386,7 +386,8 @@ class Loader:
                     for _key, case, moved in entry.links
                 ]) for entry in queue]  # fmt: skip
                 self._set_clock(self.real_now())  # the batch's audit entry: when it was imported
-                tickets = ticket_actions.import_tickets(pending, actor=self.actor)
+                notes: list[Message] = []
+                tickets = ticket_actions.import_tickets(pending, actor=self.actor, first_notes=notes)
                 case_actions.import_links(cases, tickets, actor=self.actor)
         except ValidationError:
             self._batch_cases, self._looked_up = {}, set()  # rolled back: ask the database again
@@ -395,12 +396,8 @@ class Loader:
             return
         for case in cases:  # written: what the next rows of the batch link to
             case.new, case.touched, case.links, case.resolved = False, False, [], []
-        notes = dict(  # each ticket's first note: the one with the row's text
-            Message.objects.filter(ticket__in=tickets, kind=MessageKind.NOTE).order_by("-pk")
-            .values_list("ticket_id", "pk")
-        )  # fmt: skip
-        for entry, ticket in zip(queue, tickets, strict=True):
-            entry.written.ticket, entry.written.message_id, entry.written.marked = ticket, notes[ticket.pk], True
+        for entry, ticket, note in zip(queue, tickets, notes, strict=True):  # the note with the row's text
+            entry.written.ticket, entry.written.message_id, entry.written.marked = ticket, note.pk, True
             entry.result.ticket_ref = ticket.ref
             entry.written.cases = [(key, case.case.pk) for key, case, _moved in entry.links]
             self._remember_cases(entry.written, entry.customer_pk)

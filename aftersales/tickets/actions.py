@@ -389,7 +389,8 @@ class ImportedTicket:
 IMPORTED_STATUSES = frozenset(Status.values) - {Status.NEW}
 
 
-def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> list[Ticket]:
+def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None,
+                   first_notes: list[Message] | None = None) -> list[Ticket]:  # fmt: skip
     """Open a batch of imported tickets: the rows ``open_ticket(imported_at=…)`` + ``add_note`` +
     ``change_status`` write for each, written with one INSERT per table (a constant number of
     queries per batch, whatever its size).
@@ -398,6 +399,9 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
     notes (marked imported), events, search docs and tags as the per-row path, at the original
     times; listeners are told "opened", "noted" and "status" after the commit, like the per-row path
     tells them (imported tickets ask no survey and notify nobody).
+
+    ``first_notes``, when given, receives each ticket's imported note (the one holding its ``note``),
+    in order: what a caller would otherwise read back.
 
     The audit log gets one entry for the batch (``ticket.import``: who, when it happened, every
     ticket's ref, how many notes and status changes), not the per-row path's 3–5 entries a ticket
@@ -473,6 +477,8 @@ def import_tickets(items: Sequence[ImportedTicket], *, actor: Any = None) -> lis
                 for step in item.steps if step.note.strip()
             ])  # fmt: skip
         bulk.insert([message for ticket_notes in notes for message in ticket_notes])
+        if first_notes is not None:
+            first_notes.extend(ticket_notes[0] for ticket_notes in notes)
         bulk.insert(unsaved_events)
         docs: list[dict[str, Any]] = []
         for ticket, ticket_notes in zip(tickets, notes, strict=True):

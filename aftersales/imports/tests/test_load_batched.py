@@ -31,7 +31,7 @@ from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import save_plan
 from aftersales.feedback.models import Checkin, CheckinPlan
 from aftersales.imports import load as loading
-from aftersales.imports.models import AgentAlias
+from aftersales.imports.models import AgentAlias, ImportedRow
 from aftersales.sms import cases as case_actions
 from aftersales.sms.models import VendorCase, VendorCaseNote
 from aftersales.testing.factories import make_customer
@@ -156,6 +156,11 @@ def _snapshot(user: Any) -> dict[str, Any]:
     }  # fmt: skip
     plans = sorted((customers[p.customer_id], p.last_checkin_at, p.next_due_on, p.updated_at)
                    for p in CheckinPlan.objects.all())  # fmt: skip
+    rows = {  # what each row produced: its ticket and the note that holds its text
+        row.fingerprint: (row.outcome, row.reason, key.get(row.ticket_id or 0),
+                          unref(messages[row.message_id].body) if row.message_id else None)
+        for row in ImportedRow.objects.all()
+    }  # fmt: skip
     found = {
         q: sorted(key[hit.object_id] for hit in search(q, kinds=["ticket"], per_page=100, user=user).items)
         for q in QUERIES
@@ -173,6 +178,7 @@ def _snapshot(user: Any) -> dict[str, Any]:
         "case_notes": case_notes,
         "case_audit": case_audit,
         "checkins": checkins,
+        "rows": rows,
         "plans": plans,
     }
 
@@ -242,7 +248,8 @@ def test_the_batched_path_writes_what_the_per_row_path_writes(personas: Any, des
     assert len(batched["tickets"]) == len(one_by_one["tickets"]) > 20
     for fingerprint, ticket in one_by_one["tickets"].items():
         assert batched["tickets"][fingerprint] == ticket, fingerprint
-    for part in ("notes", "timeline", "docs", "cases", "links", "case_notes", "case_audit", "checkins", "plans"):
+    parts = ("notes", "timeline", "docs", "cases", "links", "case_notes", "case_audit", "checkins", "plans", "rows")
+    for part in parts:
         assert batched[part] == one_by_one[part], part
     # The audit: each batch writes one entry naming its tickets, where the per-row path writes the
     # entries of each action (open, notes, statuses); the rest (continuations, check-ins) is the same.
@@ -284,13 +291,17 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(personas: Any) -> None
     ticket_actions.import_tickets(items(1), actor=personas.lead)  # the sequence's row, the actor's groups
     with CaptureQueriesContext(connection) as small:
         ticket_actions.import_tickets(items(2), actor=personas.lead)
+    notes: list[Message] = []
     with CaptureQueriesContext(connection) as large:
-        tickets = ticket_actions.import_tickets(items(300), actor=personas.lead)
+        tickets = ticket_actions.import_tickets(items(300), actor=personas.lead, first_notes=notes)
     assert len(small) <= 12
     if connection.vendor == "postgresql":  # one INSERT per table (SQLite splits big INSERTs by its variable limit)
         assert len(large) == len(small)
     assert len(large) < 60  # not one query per ticket
     assert len(tickets) == 300 and tickets[0].ref != tickets[-1].ref
+    assert [(note.pk, note.body) for note in notes] == [  # each ticket's imported note, no query to find them
+        (Message.objects.get(ticket=ticket).pk, f"Imported: row {n}") for n, ticket in enumerate(tickets)
+    ]
     assert Ticket.objects.filter(imported=True, status="resolved", owner=personas.agent).count() == 303
     assert Message.objects.filter(imported=True, author_user=personas.lead).count() == 303
     entries = list(AuditEntry.objects.filter(action="ticket.import", actor=personas.lead).order_by("pk"))
