@@ -190,6 +190,25 @@ class _Queued:
     links: list[tuple[str, case_actions.ImportedCase, bool]] = field(default_factory=list)  # (key, case, moved)
 
 
+def _note_formats() -> dict[str, str]:
+    """The imported note's lines, translated once for a run (the language does not change during it)."""
+    return {
+        "from": _("Imported from %(where)s:"), "notes": _("Notes: %(notes)s"),
+        "owner": _("Owner in the log (no agent matches): %(name)s"), "participants": _("Participants: %(names)s"),
+    }  # fmt: skip
+
+
+def _note_head(item: Interpreted, text: dict[str, str]) -> list[str]:
+    """The imported note's lines about the row itself: where it comes from, its text, its notes
+    column (the lines about its owners follow: ``Loader._owners``)."""
+    source = item.source
+    where = f"{source.file}" + (f" [{source.sheet}]" if source.sheet else "") + f":{source.line}"
+    parts = [text["from"] % {"where": where}, source.raw.strip()]
+    if item.notes.strip():
+        parts.append(text["notes"] % {"notes": item.notes.strip()})
+    return parts
+
+
 def _batches(items: Iterable[Interpreted], size: int) -> Iterator[list[Interpreted]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
@@ -240,11 +259,7 @@ class Loader:
         self._queued_keys: set[str] = set()
         self._checkins: list[tuple[_Queued, ImportedCheckin]] = []  # the batch's check-ins, written at its end
         self._notes: list[tuple[_Queued, ticket_actions.ImportedNote]] = []  # … and its continuations
-        # The note's lines, translated once for the run (the language does not change during it).
-        self._text = {
-            "from": _("Imported from %(where)s:"), "notes": _("Notes: %(notes)s"),
-            "owner": _("Owner in the log (no agent matches): %(name)s"), "participants": _("Participants: %(names)s"),
-        }  # fmt: skip
+        self._text = _note_formats()
 
     # --- The run -----------------------------------------------------------------------------
     def load(self, items: Iterable[Interpreted], *, batch_size: int = BATCH_SIZE,
@@ -669,13 +684,7 @@ class Loader:
         return owner, lines
 
     def _note_text(self, item: Interpreted, lines: list[str]) -> str:
-        source = item.source
-        where = f"{source.file}" + (f" [{source.sheet}]" if source.sheet else "") + f":{source.line}"
-        parts = [self._text["from"] % {"where": where}, source.raw.strip()]
-        if item.notes.strip():
-            parts.append(self._text["notes"] % {"notes": item.notes.strip()})
-        parts += lines
-        return "\n".join(part for part in parts if part)
+        return "\n".join(part for part in [*_note_head(item, self._text), *lines] if part)
 
     def _checkin_of(self, item: Interpreted, fingerprint: str, customer: Customer, owner: Any) -> ImportedCheckin:
         assert item.occurred_at is not None
@@ -857,12 +866,14 @@ def interpreted(files: Iterable[tuple[str, str]], *, mapping: dict[str, str] | N
 
 
 def with_line_tokens(items: Iterable[Interpreted]) -> Iterator[Interpreted]:
-    """``items``, each with the search tokens of the lines the writer indexes (the raw row, the
-    subject, the description): for the reading process, which has time to spare."""
+    """``items``, each with the search tokens of the lines the writer indexes (the subject, the
+    description, the note's lines about the row: where it comes from, the raw row, its notes): for
+    the reading process, which has time to spare."""
+    text = _note_formats()
     for item in items:
         if not item.quarantined:
-            for text in (item.source.raw.strip(), item.subject.strip(), item.description):
-                item.line_tokens.update(search_tokens.line_tokens(text))
+            for lines in (item.subject.strip(), item.description, *_note_head(item, text)):
+                item.line_tokens.update(search_tokens.line_tokens(lines))
         yield item
 
 

@@ -52,9 +52,8 @@ def _row(
     appended: Iterable[str] = (),
 ) -> dict[str, Any]:
     title = (title or "")[:500]
-    tokens = index_tokens(f"{title}\n{text or ''}")
-    for more in appended:  # texts added later, as ``append`` adds them (a batch writes the result at once)
-        tokens = merge_tokens(tokens, index_tokens(more))
+    # ``appended``: texts added later, as ``append`` adds them (a batch writes the result at once).
+    tokens = index_tokens(f"{title}\n{text or ''}", *appended)
     return {
         "kind": kind,
         "object_id": int(object_id),

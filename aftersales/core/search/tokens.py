@@ -216,15 +216,17 @@ def known_lines(known: dict[str, str]) -> Iterator[None]:
         _known.reset(token)
 
 
-def index_tokens(text: str) -> str:
-    """Space-joined distinct tokens of ``text``, for storage."""
+def index_tokens(*texts: str) -> str:
+    """Space-joined distinct tokens of ``texts``, for storage, in order: one text's, or several
+    texts' at once (what ``merge_tokens`` of each would give, without joining and splitting again)."""
     known = _known.get() or _NO_LINES
-    if "\n" not in text:
-        return _line_index_tokens(text, known)
+    if len(texts) == 1 and "\n" not in texts[0]:
+        return _line_index_tokens(texts[0], known)
     out: dict[str, None] = {}
-    for line in text.split("\n"):
-        if tokens := _line_index_tokens(line, known):
-            out.update(dict.fromkeys(tokens.split(" ")))
+    for text in texts:
+        for line in text.split("\n"):
+            if tokens := _line_index_tokens(line, known):
+                out.update(dict.fromkeys(tokens.split(" ")))
     return " ".join(out)
 
 

@@ -109,6 +109,7 @@ def test_a_texts_tokens_are_its_lines_tokens_in_order(lines: list[str]) -> None:
     for line in lines:
         merged = tokens.merge_tokens(merged, tokens.index_tokens(line))
     assert tokens.index_tokens("\n".join(lines)) == merged
+    assert tokens.index_tokens(*lines) == merged  # several texts at once: each merged in turn
 
 
 @settings(max_examples=200, deadline=None)
