@@ -25,8 +25,12 @@ import json
 import os
 import random
 import resource
+import signal
+import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ISSUES = [
@@ -64,20 +68,45 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _backend_cpu() -> float:
-    """CPU seconds the PostgreSQL backend of this process's connection used so far (0 elsewhere)."""
+def _backend_pid() -> int | None:
+    """The process id of this process's PostgreSQL backend (None elsewhere)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        return 0.0
+        return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
+
+
+def _backend_cpu() -> float:
+    """CPU seconds the PostgreSQL backend of this process's connection used so far (0 elsewhere)."""
+    pid = _backend_pid()
+    if pid is None:
+        return 0.0
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:  # the database runs elsewhere
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _start_sampler() -> subprocess.Popen[str] | None:
+    """``bench.overlap`` watching this process, its reader and its database backend (PostgreSQL, Linux)."""
+    backend = _backend_pid()
+    if backend is None or not Path("/proc/self/stat").exists():
+        return None
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.Popen([sys.executable, "-m", "bench.overlap", str(os.getpid()), str(backend)],  # noqa: S603
+                            cwd=root, stdout=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def _stop_sampler(sampler: subprocess.Popen[str]) -> dict[str, float]:
+    from bench.overlap import shares
+
+    sampler.send_signal(signal.SIGTERM)
+    output, _errors = sampler.communicate(timeout=30)
+    return shares(Counter(json.loads(output)))
 
 
 def main() -> None:
@@ -87,6 +116,8 @@ def main() -> None:
     parser.add_argument("--no-cases", action="store_true", help="no vendor case numbers in the notes")
     parser.add_argument("--batch-size", type=int, help="rows per transaction (default: the importer's)")
     parser.add_argument("--once", action="store_true", help="skip the second (all duplicates) import")
+    parser.add_argument("--overlap", action="store_true",
+                        help="sample which of writer, reader and database run side by side (bench/overlap.py)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
     import django
@@ -117,11 +148,13 @@ def main() -> None:
             children_started = _children_cpu()
             started = time.perf_counter()
             batch = ["--batch-size", str(args.batch_size)] if args.batch_size else []
+            sampler = _start_sampler() if args.overlap else None
             call_command("import-logs", str(path), "--json", *batch, stdout=out, stderr=io.StringIO())
             seconds = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
             backend = _backend_cpu() - backend_before
-            reader_cpu = _children_cpu() - children_started
+            reader_cpu = _children_cpu() - children_started  # (the reader has ended, the sampler not yet)
+            side_by_side = _stop_sampler(sampler) if sampler is not None else None
             summary = json.loads(out.getvalue())
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the read-ahead process
@@ -133,6 +166,10 @@ def main() -> None:
                 print(f"{'':20} CPU: importer {cpu:.1f} s + database {backend:.1f} s → "
                       f"{args.rows / (cpu + backend):,.0f} rows per CPU second; the reader {reader_cpu:.1f} s "
                       "beside them")  # fmt: skip
+            if side_by_side:
+                print(f"{'':20} side by side: the writer alone {side_by_side['writer_alone']:.0%}, the database "
+                      f"alone {side_by_side['database_alone']:.0%}, both {side_by_side['both']:.0%}, neither "
+                      f"{side_by_side['neither']:.0%} of the run; the reader ran {side_by_side['reader']:.0%}")
 
 
 if __name__ == "__main__":
