@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aftersales_benchimport \\
         .venv/bin/python -m bench.bench_import [--rows 5000] [--customers 200] [--no-cases] [--batch-size N]
-        [--once]
+        [--once] [--overlap]
 
 Writes a GB18030 CSV like the shared sample (日期, 客户, 问题描述, 处理人, 状态, 解决时间, 备注: mixed date
 forms, owners with aliases, statuses, vendor case numbers in one row in five (the first row naming
@@ -12,7 +12,9 @@ this process's peak RSS and its read-ahead child's), then again (every row a dup
 start-up (this environment sets PYTHONDONTWRITEBYTECODE, so every module is compiled again:
 ~10-20 s), jieba's dictionary, the URL configuration and the holidays package are loaded before
 the clock starts. Target (issue 9): ≥ 5,000
-rows/s for CSV into tickets on PostgreSQL, memory flat on a 1,000,000-row file.
+rows/s for CSV into tickets on PostgreSQL, memory flat on a 1,000,000-row file. ``--overlap``
+also reports how long the writer and the database each worked while the other waited, and side by
+side (``bench/overlap.py``; the sampler costs a few percent of a CPU).
 """
 
 from __future__ import annotations
