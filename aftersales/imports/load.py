@@ -198,14 +198,14 @@ def _note_formats() -> dict[str, str]:
     }  # fmt: skip
 
 
-def _note_head(item: Interpreted, text: dict[str, str]) -> list[str]:
-    """The imported note's lines about the row itself: where it comes from, its text, its notes
-    column (the lines about its owners follow: ``Loader._owners``)."""
+def _note_head(item: Interpreted, formats: dict[str, str]) -> list[str]:
+    """The imported note's lines about the row itself (``formats``: ``_note_formats()``): where it
+    comes from, its text, its notes column (the lines about its owners follow: ``Loader._owners``)."""
     source = item.source
     where = f"{source.file}" + (f" [{source.sheet}]" if source.sheet else "") + f":{source.line}"
-    parts = [text["from"] % {"where": where}, source.raw.strip()]
+    parts = [formats["from"] % {"where": where}, source.raw.strip()]
     if item.notes.strip():
-        parts.append(text["notes"] % {"notes": item.notes.strip()})
+        parts.append(formats["notes"] % {"notes": item.notes.strip()})
     return parts
 
 
@@ -869,11 +869,11 @@ def with_line_tokens(items: Iterable[Interpreted]) -> Iterator[Interpreted]:
     """``items``, each with the search tokens of the lines the writer indexes (the subject, the
     description, the note's lines about the row: where it comes from, the raw row, its notes): for
     the reading process, which has time to spare."""
-    text = _note_formats()
+    formats = _note_formats()
     for item in items:
         if not item.quarantined:
-            for lines in (item.subject.strip(), item.description, *_note_head(item, text)):
-                item.line_tokens.update(search_tokens.line_tokens(lines))
+            for text in (item.subject.strip(), item.description, *_note_head(item, formats)):
+                item.line_tokens.update(search_tokens.line_tokens(text))
         yield item
 
 
