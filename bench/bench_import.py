@@ -83,12 +83,11 @@ def _backend_pid() -> int | None:
 
 def _backend_cpu() -> float:
     """CPU seconds the PostgreSQL backend of this process's connection used so far (0 elsewhere)."""
+    from bench.overlap import stat_fields
+
     pid = _backend_pid()
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:  # the database runs elsewhere
+    fields = stat_fields(pid) if pid is not None else None
+    if fields is None:  # not PostgreSQL, or the database runs elsewhere
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

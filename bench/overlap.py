@@ -26,15 +26,20 @@ from pathlib import Path
 INTERVAL = 0.002  # seconds between samples (the sampler itself costs ~5 % of a CPU)
 
 
-def running(pid: int | None) -> bool:
-    """Whether ``pid`` is running or runnable now (False when there is no such process)."""
-    if pid is None:
-        return False
+def stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the program's name (state first, then the parent's
+    pid …; ``man 5 proc`` numbers them from 3); None when there is no such process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] == "R"
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
+def running(pid: int | None) -> bool:
+    """Whether ``pid`` is running or runnable now (False when there is no such process)."""
+    fields = stat_fields(pid) if pid is not None else None
+    return fields is not None and fields[0] == "R"
 
 
 def child_of(parent: int) -> int | None:
@@ -46,12 +51,13 @@ def child_of(parent: int) -> int | None:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
+        fields = stat_fields(int(entry))
+        if fields is None or fields[1] != str(parent):
+            continue
         try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            parent_of = int(stat.rsplit(")", 1)[1].split()[1])
-            if parent_of == parent and Path(f"/proc/{entry}/cmdline").read_bytes() == program:
+            if Path(f"/proc/{entry}/cmdline").read_bytes() == program:
                 return int(entry)
-        except (OSError, ValueError, IndexError):
+        except OSError:  # (it ended meanwhile)
             continue
     return None
 

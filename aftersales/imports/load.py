@@ -259,7 +259,7 @@ class Loader:
         self._queued_keys: set[str] = set()
         self._checkins: list[tuple[_Queued, ImportedCheckin]] = []  # the batch's check-ins, written at its end
         self._notes: list[tuple[_Queued, ticket_actions.ImportedNote]] = []  # … and its continuations
-        self._text = _note_formats()
+        self._formats = _note_formats()
 
     # --- The run -----------------------------------------------------------------------------
     def load(self, items: Iterable[Interpreted], *, batch_size: int = BATCH_SIZE,
@@ -678,13 +678,13 @@ class Loader:
         names = [name.strip() for name in item.owners if name and name.strip()]
         owner = self.owners.match(names[0]) if names else None
         if names and owner is None:
-            lines.append(self._text["owner"] % {"name": names[0]})
+            lines.append(self._formats["owner"] % {"name": names[0]})
         if len(names) > 1:
-            lines.append(self._text["participants"] % {"names": ", ".join(names[1:])})
+            lines.append(self._formats["participants"] % {"names": ", ".join(names[1:])})
         return owner, lines
 
     def _note_text(self, item: Interpreted, lines: list[str]) -> str:
-        return "\n".join(part for part in [*_note_head(item, self._text), *lines] if part)
+        return "\n".join(part for part in [*_note_head(item, self._formats), *lines] if part)
 
     def _checkin_of(self, item: Interpreted, fingerprint: str, customer: Customer, owner: Any) -> ImportedCheckin:
         assert item.occurred_at is not None
