@@ -1,9 +1,29 @@
-"""Cross-cutting records: named counters that never hand out a number twice."""
+"""Cross-cutting records: named counters that never hand out a number twice, the claims of
+periodic jobs, the search index, and the fields every outbox table shares."""
 
 from __future__ import annotations
 
 from django.db import connection, models, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxRow(models.Model):
+    """The delivery fields of an outbox table, the ones ``core.outbox.Outbox`` drives: how many
+    attempts, when the next one is due, who holds the lease and since when, the last error, and
+    when it was sent. A table adds its own ``state`` (whose choices name PENDING, SENDING, SENT
+    and FAILED), ``created_at`` and whatever it carries (a reply, a notification, a survey)."""
+
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Who holds the lease (``core.leases.holder``: host:pid of the worker); blank when nobody does.
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 class Sequence(models.Model):

@@ -13,9 +13,10 @@ A claim also records who holds the lease: ``claimed_by`` is the worker's ``host:
 cleared); a row that failed for good keeps the name of the worker whose attempt was its last.
 
 Core imports no app: the model, its state values, the ``send(row)`` callable and the
-``permanent(exc)`` hook come from the app. The model needs the fields ``state``, ``attempts``,
-``next_attempt_at``, ``claimed_at``, ``claimed_by``, ``last_error`` and ``sent_at``; its state
-choices the members PENDING, SENDING, SENT and FAILED.
+``permanent(exc)`` hook come from the app. The model is a ``core.models.OutboxRow`` (the
+fields ``attempts``, ``next_attempt_at``, ``claimed_at``, ``claimed_by``, ``last_error`` and
+``sent_at``) with a ``state`` field of its own, whose choices name the members PENDING, SENDING,
+SENT and FAILED.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from django.db.models import F
 
 from aftersales.core import clock
 from aftersales.core.leases import holder
+from aftersales.core.models import OutboxRow
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M", bound=OutboxRow)
 
 BATCH = 200
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.models import OutboxRow
+
 
 class OutboundState(models.TextChoices):
     PENDING = "pending", _("Queued")
@@ -19,7 +21,7 @@ class OutboundState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class OutboundEmail(models.Model):
+class OutboundEmail(OutboxRow):
     """An agent's reply on its way to the customer by email."""
 
     # Not called ``message``: its ``message_id`` attribute would clash with the Message-ID below.
@@ -41,14 +43,7 @@ class OutboundEmail(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=OutboundState.choices, default=OutboundState.PENDING, db_index=True
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    # Who holds the lease (``core.leases.holder``: host:pid of the worker); blank when nobody does.
-    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"))
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

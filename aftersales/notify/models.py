@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.models import OutboxRow
+
 
 class Notification(models.Model):
     """One message to one person, shown in their in-app list (``/notifications/``)."""
@@ -60,21 +62,14 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class Delivery(models.Model):
+class Delivery(OutboxRow):
     """A notification on its way through one transport (email, in-app, …)."""
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     transport = models.CharField(_("transport"), max_length=30)
     state = models.CharField(_("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    # Who holds the lease (``core.leases.holder``: host:pid of the worker); blank when nobody does.
-    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
     created_at = models.DateTimeField(_("created"))
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.models import OutboxRow
+
 
 class Frequency(models.TextChoices):
     WEEKLY = "weekly", _("Weekly (the week before, on Mondays)")
@@ -61,20 +63,13 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ReviewDelivery(models.Model):
+class ReviewDelivery(OutboxRow):
     schedule = models.ForeignKey(ReviewSchedule, on_delete=models.CASCADE, related_name="deliveries")
     period = models.CharField(_("period"), max_length=30)
     recipients = models.TextField(_("recipients"), blank=True)
     state = models.CharField(_("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING,
                              db_index=True)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    # Who holds the lease (``core.leases.holder``: host:pid of the worker); blank when nobody does.
-    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"))
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.models import OutboxRow
+
 
 class CsatChannel(models.TextChoices):
     EMAIL = "email", _("Email link")
@@ -117,7 +119,7 @@ class CsatEmailState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class CsatEmail(models.Model):
+class CsatEmail(OutboxRow):
     """A satisfaction survey email on its way to the contact (rendered when queued)."""
 
     request = models.ForeignKey(CsatRequest, on_delete=models.CASCADE, related_name="emails")
@@ -131,14 +133,7 @@ class CsatEmail(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=CsatEmailState.choices, default=CsatEmailState.PENDING, db_index=True
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    # Who holds the lease (``core.leases.holder``: host:pid of the worker); blank when nobody does.
-    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"))
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

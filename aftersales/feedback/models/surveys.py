@@ -18,6 +18,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.models import OutboxRow
+
 MAX_QUESTIONS = 3
 PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
@@ -76,7 +78,7 @@ class InvitationState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class SurveyInvitation(models.Model):
+class SurveyInvitation(OutboxRow):
     """One contact asked to answer one survey; holds their answer (one per invitation)."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("survey"))
@@ -99,13 +101,6 @@ class SurveyInvitation(models.Model):
     state = models.CharField(
         _("state"), max_length=10, choices=InvitationState.choices, default=InvitationState.PENDING
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"))
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    # Who holds the lease (``core.leases.holder``: host:pid of the worker); blank when nobody does.
-    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"))
     # The answer.
     score = models.PositiveSmallIntegerField(
