@@ -10,27 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.customers.forms import CustomerChoiceField
 from aftersales.monitoring.models import Probe
+from aftersales.monitoring.probes.actions import EDITABLE
 
-FIELDS = [
-    "name",
-    "kind",
-    "customer",
-    "enabled",
-    "severity",
-    "interval_minutes",
-    "failures_before_alert",
-    "successes_before_resolve",
-    "url",
-    "method",
-    "expected_status",
-    "body_contains",
-    "timeout_seconds",
-    "follow_redirects",
-    "grace_minutes",
-    "account",
-    "destination",
-    "receipt_minutes",
-]
+FIELDS = list(EDITABLE)
 
 
 class ProbeForm(forms.ModelForm):

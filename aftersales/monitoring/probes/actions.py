@@ -15,28 +15,28 @@ from aftersales.monitoring.models import Probe, ProbeKind, ProbeStatus
 from aftersales.monitoring.models.probes import new_heartbeat_token
 from aftersales.monitoring.probes import alerting
 
-FIELDS = frozenset(
-    {
-        "name",
-        "kind",
-        "customer",
-        "enabled",
-        "severity",
-        "interval_minutes",
-        "failures_before_alert",
-        "successes_before_resolve",
-        "url",
-        "method",
-        "expected_status",
-        "body_contains",
-        "timeout_seconds",
-        "follow_redirects",
-        "grace_minutes",
-        "account",
-        "destination",
-        "receipt_minutes",
-    }
+# What a probe's form edits (in the form's order) and all ``save_probe`` accepts.
+EDITABLE = (
+    "name",
+    "kind",
+    "customer",
+    "enabled",
+    "severity",
+    "interval_minutes",
+    "failures_before_alert",
+    "successes_before_resolve",
+    "url",
+    "method",
+    "expected_status",
+    "body_contains",
+    "timeout_seconds",
+    "follow_redirects",
+    "grace_minutes",
+    "account",
+    "destination",
+    "receipt_minutes",
 )
+FIELDS = frozenset(EDITABLE)
 
 
 def _snapshot(probe: Probe) -> dict[str, Any]:
