@@ -5,9 +5,11 @@ and remember every answer, so a million rows cost a handful of queries, not one 
 
 Customers, in order: the exact name, the short code, a ``CustomerAlias``, the normalised name or
 code (NFKC + casefold, spaces and punctuation removed: "bluewave games" = "Bluewave Games"),
-a sub-account written after its master ("星河科技-子账号2", "星河科技 sub-account 2": the master,
-then its sub-account whose name or code ends with that number), then a fuzzy match (difflib ratio
-≥ 0.88 over the normalised names).
+either half of a name written in two scripts (the desk's "星河科技 Starriver Tech" is the log's
+"星河科技" or "Starriver Tech", unless another customer's name has the same half), a sub-account
+written after its master ("星河科技-子账号2", "星河科技 sub-account 2": the master, then its
+sub-account whose name or code ends with that number), then a fuzzy match (difflib ratio ≥ 0.88
+over the normalised names).
 
 Agents, in order: an ``AgentAlias`` (小李, 老韩), then the username, display name, first or last
 name, or full name (normalised). Only active users with a write role can own tickets.
@@ -36,6 +38,27 @@ _SUBACCOUNT = re.compile(
     re.IGNORECASE,
 )
 _TRAILING_NUMBER = re.compile(r"(\d+)$")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def halves(name: str) -> tuple[str, str] | None:
+    """A name in two scripts, its Chinese words and its other words, each as ``normalise`` keys
+    ("星河科技 Starriver Tech" → ("星河科技", "starrivertech")); None for a name in one script, or
+    whose halves alternate, or where a half is too short to name a company by itself (one Chinese
+    character, two letters)."""
+    groups: list[tuple[bool, list[str]]] = []
+    for word in (name or "").split():
+        cjk = bool(_CJK.search(word))
+        if groups and groups[-1][0] == cjk:
+            groups[-1][1].append(word)
+        else:
+            groups.append((cjk, [word]))
+    if len(groups) != 2:
+        return None
+    keys = {cjk: normalise(" ".join(words)) for cjk, words in groups}
+    if len(keys[True]) < 2 or len(keys[False]) < 3:
+        return None
+    return keys[True], keys[False]
 
 
 def normalise(text: str) -> str:
@@ -59,6 +82,7 @@ class CustomerMatcher:
         self._by_name: dict[str, int] = {}
         self._by_code: dict[str, int] = {}
         self._by_key: dict[str, int] = {}
+        self._by_half: dict[str, int | None] = {}  # None: the half of two customers' names
         self._children: dict[int, list[_Known]] = {}
         self._keys: list[str] = []  # normalised names, for the fuzzy pass
         self._key_ids: dict[str, int] = {}
@@ -76,6 +100,8 @@ class CustomerMatcher:
         for key in (normalise(known.name), normalise(known.code)):
             if key and key not in self._by_key:
                 self._by_key[key] = known.pk
+        for half in halves(known.name) or ():
+            self._by_half[half] = known.pk if self._by_half.get(half, known.pk) == known.pk else None
         key = normalise(known.name)
         if key and key not in self._key_ids:
             self._key_ids[key] = known.pk
@@ -117,6 +143,8 @@ class CustomerMatcher:
             return None
         if key in self._by_key:
             return self._by_key[key]
+        if self._by_half.get(key) is not None:
+            return self._by_half[key]
         if subaccounts:
             sub = self._subaccount(name)
             if sub is not None:

@@ -11,7 +11,7 @@ from aftersales.core import clock
 from aftersales.customers.models import Customer
 from aftersales.feedback.models import Checkin
 from aftersales.imports import actions
-from aftersales.imports.matching import CustomerMatcher, normalise
+from aftersales.imports.matching import CustomerMatcher, halves, normalise
 from aftersales.imports.models import CustomerAlias, ImportedRow
 from aftersales.imports.tests.conftest import item, run_load
 from aftersales.testing.factories import make_customer
@@ -64,6 +64,29 @@ def test_an_alias_and_nothing_fuzzy_beyond_the_cutoff(xinghe: dict[str, Customer
     assert matcher.match("星河科技-子账号3") is None  # never fuzzily a sibling sub-account
 
 
+def test_either_half_of_a_name_in_two_scripts_matches_unless_two_customers_share_it(db: Any) -> None:
+    starriver = make_customer("starriver", "星河科技 Starriver Tech")
+    suda = make_customer("suda", "速达物流 Suda Logistics")
+    whale_games = make_customer("whale-games", "蓝鲸 Bluewhale Games")
+    make_customer("whale-pay", "蓝鲸 Bluewhale Pay")
+    matcher = CustomerMatcher()
+    assert matcher.match("星河科技") == starriver.pk
+    assert matcher.match("starriver tech") == starriver.pk
+    assert matcher.match("速达物流") == suda.pk
+    assert matcher.match("SUDA LOGISTICS") == suda.pk
+    assert matcher.match("Bluewhale Games") == whale_games.pk
+    assert matcher.match("蓝鲸") is None  # the Chinese half of two customers' names: neither
+    assert halves("星河科技 子账号1") is None and halves("Kaito Pay") is None  # one script
+    assert halves("星 Starriver") is None  # a half too short to name a company
+
+
+def test_the_chinese_half_of_a_desk_customer_imports_to_it_not_to_a_new_one(db: Any) -> None:
+    starriver = make_customer("starriver", "星河科技 Starriver Tech")
+    summary = run_load([item(2, "a", customer_name="星河科技"), item(3, "b", customer_name="Starriver Tech")])
+    assert summary.provisional_customers == []
+    assert list(Ticket.objects.order_by("pk").values_list("customer", flat=True)) == [starriver.pk] * 2
+
+
 def test_unmatched_names_become_provisional_customers_listed_in_the_summary(xinghe: dict[str, Customer]) -> None:
     summary = run_load([item(2, "a", customer_name="MoonLight Studio"), item(3, "b", customer_name="moonlight studio"),
                         item(4, "c", customer_name="星河科技-子账号3")])  # fmt: skip
@@ -78,7 +101,7 @@ def test_no_create_customers_quarantines_unknown_names_and_keeps_empty_ones(xing
     summary = run_load([item(2, "a", customer_name="MoonLight Studio"), item(3, "b", customer_name=""),
                         item(4, "c", customer_name="Kaito Pay")], create_customers=False)  # fmt: skip
     assert summary.reasons == {"no_customer": 1} and summary.imported == 2
-    assert ImportedRow.objects.get(reason="no_customer").detail == "No customer matches “MoonLight Studio”."
+    assert ImportedRow.objects.get(reason="no_customer").detail_text == "No customer matches “MoonLight Studio”."
     assert not Customer.objects.filter(provisional=True).exists()
     assert Ticket.objects.get(subject="b").customer is None
 
