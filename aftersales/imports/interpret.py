@@ -26,7 +26,9 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
+from aftersales.imports import details
 from aftersales.imports.records import Fact, Field, Interpreted, Reason, SourceRow
 
 __all__ = [
@@ -965,12 +967,13 @@ def _date_detail(parsed: ParsedDate, text: str) -> str:
     parts = []
     if parsed.ambiguous:
         if parsed.day_first:
-            parts.append(_("%(text)s read as day/month (this file writes days first).") % {"text": text})
+            parts.append(details.say(N_("%(text)s read as day/month (this file writes days first)."), text=text))
         else:
-            parts.append(_("%(text)s read as month/day (no date in this file has a day first).") % {"text": text})
+            month_first = N_("%(text)s read as month/day (no date in this file has a day first).")
+            parts.append(details.say(month_first, text=text))
     if parsed.year_from == "clock":
-        parts.append(_("No year in the file: %(year)s assumed.") % {"year": parsed.value.year})
-    return " ".join(parts)
+        parts.append(details.say(N_("No year in the file: %(year)s assumed."), year=parsed.value.year))
+    return details.join(*parts)
 
 
 def _finish(result: Interpreted, text: str, notes: str, run: _Run) -> Interpreted:
@@ -987,7 +990,7 @@ def _finish(result: Interpreted, text: str, notes: str, run: _Run) -> Interprete
     if result.reason is None:
         if not (text or notes).strip():
             result.reason = Reason.NO_TEXT
-            result.detail = _("Nothing in the row says what happened.")
+            result.detail = details.say(N_("Nothing in the row says what happened."))
             return result
         customer_key = normalise(result.customer_name)
         for fact in result.facts:
@@ -1021,12 +1024,12 @@ def _interpret_table(row: SourceRow, run: _Run, context: DateContext) -> Interpr
         parsed = parse_date(date_text, context=context)
         if parsed is None:
             result.reason = Reason.UNPARSEABLE_DATE
-            result.detail = _("Cannot read the date %(text)r.") % {"text": date_text}
+            result.detail = details.say(N_("Cannot read the date %(text)r."), text=date_text)
     else:
         parsed = find_date(text, context=context) or find_date(notes, context=context)
         if parsed is None:
             result.reason = Reason.NO_DATE
-            result.detail = _("The row has no date, and its text names none.")
+            result.detail = details.say(N_("The row has no date, and its text names none."))
     if parsed is not None:
         context.observe(parsed)
         result.occurred_at = parsed.value
@@ -1039,22 +1042,11 @@ def _interpret_table(row: SourceRow, run: _Run, context: DateContext) -> Interpr
             elif resolved.value >= parsed.value:
                 result.resolved_at = resolved.value
             else:
-                result.detail = " ".join(
-                    filter(
-                        None,
-                        [
-                            result.detail,
-                            _("Resolved before it was reported (%(text)s): ignored.") % {"text": resolved_text},
-                        ],
-                    )
-                )
+                ignored = details.say(N_("Resolved before it was reported (%(text)s): ignored."), text=resolved_text)
+                result.detail = details.join(result.detail, ignored)
         elif resolved_text:
-            result.detail = " ".join(
-                filter(
-                    None,
-                    [result.detail, _("Cannot read the resolved date %(text)r: ignored.") % {"text": resolved_text}],
-                )
-            )
+            unread = details.say(N_("Cannot read the resolved date %(text)r: ignored."), text=resolved_text)
+            result.detail = details.join(result.detail, unread)
     return _finish(result, text, notes, run)
 
 
@@ -1076,7 +1068,7 @@ def _interpret_markdown(row: SourceRow, run: _Run, context: DateContext) -> Inte
     if parsed is None:
         if body:
             result.reason = Reason.NO_DATE
-            result.detail = _("The note names no date.")
+            result.detail = details.say(N_("The note names no date."))
     else:
         context.observe(parsed)
         result.occurred_at = parsed.value
@@ -1108,13 +1100,13 @@ def _interpret_chat(row: SourceRow, run: _Run, context: DateContext) -> Interpre
         parsed = parse_date(date_text, context=context)
         if parsed is None:
             result.reason = Reason.UNPARSEABLE_DATE
-            result.detail = _("Cannot read the date %(text)r.") % {"text": date_text}
+            result.detail = details.say(N_("Cannot read the date %(text)r."), text=date_text)
         else:
             context.observe(parsed)
             result.occurred_at = parsed.value
     else:
         result.reason = Reason.NO_DATE
-        result.detail = _("The line comes before any dated message.")
+        result.detail = details.say(N_("The line comes before any dated message."))
     if not text:
         return _finish(result, "", "", run)
     return _finish(result, text, notes, run)
@@ -1164,15 +1156,16 @@ def interpret_row(row: SourceRow, *, run: _Run, context: DateContext) -> Interpr
         except ValueError:
             reason = Reason.BAD_ENCODING
         detail = (
-            _("Some bytes of this row cannot be read in the file's encoding.")
+            details.say(N_("Some bytes of this row cannot be read in the file's encoding."))
             if reason == Reason.BAD_ENCODING
-            else _("The row is too long to be a log entry.")
+            else details.say(N_("The row is too long to be a log entry."))
         )
         return Interpreted(source=row, reason=reason, detail=detail)
     if not any(value.strip() for value in row.cells.values()):
-        return Interpreted(source=row, reason=Reason.EMPTY, detail=_("The row is empty."))
+        return Interpreted(source=row, reason=Reason.EMPTY, detail=details.say(N_("The row is empty.")))
     if _too_long(row):
-        return Interpreted(source=row, reason=Reason.TOO_LONG, detail=_("The row is too long to be a log entry."))
+        too_long = details.say(N_("The row is too long to be a log entry."))
+        return Interpreted(source=row, reason=Reason.TOO_LONG, detail=too_long)
     if row.kind == "markdown":
         if title_year := year_in(row.cells.get("title", "")):
             context.file_year = context.file_year or title_year

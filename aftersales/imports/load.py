@@ -54,6 +54,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from aftersales.core import bulk, clock, leases, stamps
 from aftersales.core.access import can_write
@@ -63,6 +64,7 @@ from aftersales.core.search import tokens as search_tokens
 from aftersales.customers.models import Customer
 from aftersales.feedback.checkins import ImportedCheckin, import_checkins, log_checkin
 from aftersales.feedback.models import Checkin, CheckinKind, CheckinSource
+from aftersales.imports import details
 from aftersales.imports.actions import create_provisional_customer
 from aftersales.imports.matching import CustomerMatcher, OwnerMatcher
 from aftersales.imports.models import ImportedRow, ImportRun
@@ -550,12 +552,12 @@ class Loader:
         if item.reason is not None:
             raise _Quarantine(str(item.reason), item.detail)
         if item.occurred_at is None:
-            raise _Quarantine(Reason.NO_DATE, _("No date in the row."))
+            raise _Quarantine(Reason.NO_DATE, details.say(N_("No date in the row.")))
         if item.occurred_at > self.real_now() + IN_THE_FUTURE:
-            raise _Quarantine(Reason.UNPARSEABLE_DATE, _("The date %(date)s is in the future.")
-                              % {"date": item.occurred_at.date().isoformat()})  # fmt: skip
+            future = details.say(N_("The date %(date)s is in the future."), date=item.occurred_at.date().isoformat())
+            raise _Quarantine(Reason.UNPARSEABLE_DATE, future)
         if not (item.subject or item.description).strip():
-            raise _Quarantine(Reason.NO_TEXT, _("Nothing says what happened."))
+            raise _Quarantine(Reason.NO_TEXT, details.say(N_("Nothing says what happened.")))
         return self._customer(item.customer_name)
 
     def _customer(self, name: str) -> Customer | None:
@@ -565,7 +567,7 @@ class Loader:
         pk = self.customers.match(name)
         if pk is None:
             if not self.create_customers:
-                raise _Quarantine(Reason.NO_CUSTOMER, _("No customer matches “%(name)s”.") % {"name": name})
+                raise _Quarantine(Reason.NO_CUSTOMER, details.say(N_("No customer matches “%(name)s”."), name=name))
             master = self.customers.master_of(name)
             parent = self._customer_object(master[0]) if master is not None else None
             self._set_clock(self.real_now())

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.imports import details
+
 
 class MappingProfile(models.Model):
     """A confirmed column mapping (header → ``records.Field`` value), reused by name."""
@@ -121,6 +123,11 @@ class ImportedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line} {self.outcome}"
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the reader's language (``imports.details``)."""
+        return details.show(self.detail)
 
 
 class AgentAlias(models.Model):

@@ -16,6 +16,8 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from aftersales.imports import details
+
 
 class Field(StrEnum):
     """What a column means once mapped (the mapping a lead confirms and a profile saves)."""
@@ -92,7 +94,7 @@ class Interpreted:
 
     source: SourceRow
     reason: Reason | None = None  # set: quarantine the row
-    detail: str = ""  # human explanation of the reason or of a guess ("day/month read as month/day")
+    detail: str = ""  # why it is quarantined, or a guess ("day/month read as month/day"): ``imports.details``
     occurred_at: dt.datetime | None = None  # aware
     resolved_at: dt.datetime | None = None
     customer_name: str = ""  # as written ("" = no customer: "未知客户", an empty cell)
@@ -113,3 +115,8 @@ class Interpreted:
     @property
     def quarantined(self) -> bool:
         return self.reason is not None
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the active language."""
+        return details.show(self.detail)

@@ -154,6 +154,23 @@ def test_a_corrected_mapping_imports_the_quarantined_rows_without_duplicating(cl
     assert Ticket.objects.count() == 1
 
 
+def test_the_quarantine_says_why_in_the_readers_language_whatever_the_import_ran_in(client: Any,
+                                                                                  personas: Any) -> None:
+    client.force_login(personas.lead)
+    _upload(client, HANDOVER, name="handover.csv")
+    run = ImportRun.objects.get()
+    client.post(f"/imports/runs/{run.pk}/preview/", {"col-0": "date", "col-1": "customer", "col-2": "issue",
+                                                     "col-3": "owner", "action": "import"})  # fmt: skip
+    english = client.get("/imports/quarantine/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The row has no date, and its text names none." in english
+    profile = personas.lead.agent_profile
+    profile.language = "zh-hans"  # the lead reads the desk in Chinese
+    profile.save(update_fields=["language"])
+    chinese = client.get("/imports/quarantine/").content.decode()
+    assert "这一行没有日期，文字中也没有提到日期。" in chinese
+    assert "The row has no date" not in chinese
+
+
 def test_a_mapping_without_a_date_column_is_refused(client: Any, personas: Any) -> None:
     client.force_login(personas.lead)
     _upload(client, CSV)
