@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -345,36 +346,54 @@ def read_xlsx(path: Path, *, name: str | None = None) -> Iterator[SourceRow]:
     try:
         epoch = workbook.epoch
         for sheet in workbook.worksheets:
-            ranges = merged.get(sheet.title, [])
-            stream = _sheet_rows(sheet, ranges)
-            window: list[tuple[int, list[Any]]] = []
-            for item in stream:
-                window.append(item)
-                if len(window) >= HEADER_WINDOW:
-                    break
-            texts = [[_cell_text(v) for v in values] for _n, values in window]
-            nonempty = [i for i, row in enumerate(texts) if any(cell.strip() for cell in row)]
-            if not nonempty:
-                continue
-            index = _header_index(texts)
-            headers = _headers(_trim(texts[index]))
-            date_columns = {
-                i for i, header in enumerate(headers) if header_field(header)[0] in (Field.DATE, Field.RESOLVED)
-            }
-            for number, values in _chain(window[index + 1 :], stream):
-                cells_text = []
-                for column, value in enumerate(values):
-                    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-                    if column in date_columns and is_number and 1 <= value < 2958466:
-                        value = from_excel(value, epoch)
-                    cells_text.append(_cell_text(value))
-                cells_text = _trim(cells_text)
-                if not any(cell.strip() for cell in cells_text):
-                    continue  # an empty spreadsheet row is not a record
-                raw = "\t".join(cells_text)
-                yield SourceRow(file, sheet.title, number, raw, _cells(headers, cells_text), "table")
+            yield from _read_sheet(file, sheet, merged.get(sheet.title, []), epoch, from_excel)
     finally:
         workbook.close()
+
+
+def _read_sheet(file: str, sheet: Any, ranges: list[tuple[int, int, int, int]], epoch: Any,
+                from_excel: Any) -> Iterator[SourceRow]:  # fmt: skip
+    """One sheet's rows; a sheet whose XML or compressed data is broken (the workbook opened, but
+    this part of it cannot be read) stops the file with its name, like a workbook that cannot be
+    opened: the rows before it were read, the rest would be lost without a word."""
+    try:
+        yield from _sheet_records(file, sheet, ranges, epoch, from_excel)
+    except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError) as error:
+        raise UnreadableFile(
+            _("%(file)s: the sheet “%(sheet)s” cannot be read (%(error)s).")
+            % {"file": file, "sheet": sheet.title, "error": error}
+        ) from error
+
+
+def _sheet_records(file: str, sheet: Any, ranges: list[tuple[int, int, int, int]], epoch: Any,
+                   from_excel: Any) -> Iterator[SourceRow]:  # fmt: skip
+    stream = _sheet_rows(sheet, ranges)
+    window: list[tuple[int, list[Any]]] = []
+    for item in stream:
+        window.append(item)
+        if len(window) >= HEADER_WINDOW:
+            break
+    texts = [[_cell_text(v) for v in values] for _n, values in window]
+    nonempty = [i for i, row in enumerate(texts) if any(cell.strip() for cell in row)]
+    if not nonempty:
+        return
+    index = _header_index(texts)
+    headers = _headers(_trim(texts[index]))
+    date_columns = {
+        i for i, header in enumerate(headers) if header_field(header)[0] in (Field.DATE, Field.RESOLVED)
+    }
+    for number, values in _chain(window[index + 1 :], stream):
+        cells_text = []
+        for column, value in enumerate(values):
+            is_number = isinstance(value, int | float) and not isinstance(value, bool)
+            if column in date_columns and is_number and 1 <= value < 2958466:
+                value = from_excel(value, epoch)
+            cells_text.append(_cell_text(value))
+        cells_text = _trim(cells_text)
+        if not any(cell.strip() for cell in cells_text):
+            continue  # an empty spreadsheet row is not a record
+        raw = "\t".join(cells_text)
+        yield SourceRow(file, sheet.title, number, raw, _cells(headers, cells_text), "table")
 
 
 def _sheet_rows(sheet: Any, ranges: list[tuple[int, int, int, int]]) -> Iterator[tuple[int, list[Any]]]:

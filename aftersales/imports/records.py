@@ -53,6 +53,9 @@ class Outcome(StrEnum):
     QUARANTINED = "quarantined"
 
 
+NUL_SHOWN = "\ufffd"  # what a NUL character in a source row becomes
+
+
 @dataclass(frozen=True)
 class SourceRow:
     """One row as it stood in the file: where it was and its original text, before any reading.
@@ -72,6 +75,15 @@ class SourceRow:
     # bytes the file's encoding cannot decode, "too_long" for a runaway record); the interpreter
     # quarantines such a row with that reason. ``raw`` then shows undecodable bytes as \xNN.
     error: str = ""
+
+    def __post_init__(self) -> None:
+        # A NUL character carries nothing a reader could use, and PostgreSQL's text cannot hold it
+        # (one in a cell failed the whole batch there): it is shown as U+FFFD, on both databases.
+        if "\x00" in self.raw:
+            object.__setattr__(self, "raw", self.raw.replace("\x00", NUL_SHOWN))
+        if any("\x00" in value for value in self.cells.values()):
+            cells = {key: value.replace("\x00", NUL_SHOWN) for key, value in self.cells.items()}
+            object.__setattr__(self, "cells", cells)
 
     def fingerprint(self) -> str:
         """File name + row content: the same row imported twice is a duplicate; an edited row is new."""

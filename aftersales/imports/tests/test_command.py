@@ -198,3 +198,38 @@ def test_ctrl_c_stops_with_a_short_message_and_the_exit_code_of_an_interrupt(db:
     with pytest.raises(CommandError, match=r"Interrupted: import run #\d+ is marked failed") as stopped:
         call_command("import-logs", str(log), stdout=StringIO(), stderr=StringIO())
     assert stopped.value.returncode == 130
+
+
+def test_a_nul_character_in_a_cell_is_shown_and_the_rest_imports(personas: Any, tmp_path: Path) -> None:
+    # PostgreSQL's text cannot hold NUL: one in a cell used to fail the whole run there.
+    log = tmp_path / "nul.csv"
+    log.write_text("日期,客户,问题描述\n2025-03-05,月光\x00农场,送达率\x00下降\n2025-03-06,Kaito Pay,余额不足\n",
+                   encoding="utf-8")  # fmt: skip
+    summary, _err = run(str(log))
+    assert (summary["rows"], summary["imported"]) == (2, 2)
+    ticket = Ticket.objects.get(subject__startswith="送达率")
+    assert ticket.subject == "送达率\ufffd下降"
+    assert ticket.customer is not None and ticket.customer.name == "月光\ufffd农场"
+    assert "\ufffd" in ImportedRow.objects.get(ticket=ticket).raw
+
+
+def test_a_workbook_with_a_broken_sheet_stops_naming_the_sheet(db: Any, tmp_path: Path) -> None:
+    import zipfile
+
+    import openpyxl
+
+    good = tmp_path / "good.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["日期", "客户", "问题描述"])
+    book.active.append(["2025-03-05", "Kaito Pay", "余额不足"])
+    second = book.create_sheet("April")
+    second.append(["日期", "客户", "问题描述"])
+    second.append(["2025-04-05", "Kaito Pay", "送达率下降"])
+    book.save(good)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            target.writestr(entry, data[: len(data) // 2] if entry.filename.endswith("sheet2.xml") else data)
+    with pytest.raises(CommandError, match=r"broken\.xlsx: the sheet “April” cannot be read"):
+        call_command("import-logs", str(broken), stdout=StringIO(), stderr=StringIO())
