@@ -33,7 +33,7 @@ from aftersales.imports import load as loading
 from aftersales.imports.forms import FIELD_LABELS, AliasForm, MappingForm, MergeForm, UploadForm
 from aftersales.imports.models import AgentAlias, ImportedRow, ImportRun
 from aftersales.imports.records import Interpreted, Outcome, Reason
-from aftersales.tickets.models import Ticket
+from aftersales.tickets.models import Category, Status, Ticket
 
 PREVIEW_ROWS = 50
 
@@ -167,8 +167,13 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     except (OSError, ValueError) as exc:
         messages.error(request, _("The files cannot be read: %(error)s") % {"error": exc})
         rows, status = [], 400
+    statuses = dict(Status.choices)
+    categories = {category.code: category.name
+                  for category in Category.objects.filter(code__in={row.category_code for row in rows})}  # fmt: skip
+    shown = [(row, statuses.get(row.status, row.status), categories.get(row.category_code, row.category_code))
+             for row in rows]  # fmt: skip
     return render(request, "imports/preview.html", {
-        "run": run, "form": form, "rows": rows, "confidence": detected.confidence, "preview_rows": PREVIEW_ROWS,
+        "run": run, "form": form, "rows": shown, "confidence": detected.confidence, "preview_rows": PREVIEW_ROWS,
         "field_labels": FIELD_LABELS, "reason_labels": REASON_LABELS, "section": "imports",
     }, status=status)  # fmt: skip
 

@@ -171,6 +171,15 @@ def test_the_quarantine_says_why_in_the_readers_language_whatever_the_import_ran
     assert "The row has no date" not in chinese
 
 
+def test_the_preview_shows_statuses_and_categories_by_their_names(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    _upload(client, "日期,客户,问题描述,状态\n2025/3/5,Bluewave Games,送达率下降,已解决\n")
+    preview = client.get(f"/imports/runs/{ImportRun.objects.get().pk}/preview/").content.decode()
+    assert "<td>Resolved</td>" in preview and "<td>resolved</td>" not in preview
+    assert "Delivery &amp; conversion rate" in preview and "delivery-conversion" not in preview
+    assert "runs in the background" in preview
+
+
 def test_a_mapping_without_a_date_column_is_refused(client: Any, personas: Any) -> None:
     client.force_login(personas.lead)
     _upload(client, CSV)
