@@ -60,6 +60,14 @@ def _check_timezone(value: str) -> None:
                                     params={"value": value}) from exc  # fmt: skip
 
 
+# What an old log's content can be: text (any encoding; UTF-16 has NUL bytes, so it is "octet-stream" to
+# the sniffer) or an XLSX workbook (a ZIP, or named as itself by the sniffer).
+LOG_TYPES = frozenset({
+    "text/plain", "application/octet-stream", "application/zip",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+})
+
+
 class UploadForm(forms.Form):
     logs = MultipleFileField(
         label=_("Log files"),
@@ -96,9 +104,14 @@ class UploadForm(forms.Form):
             if upload.size == 0:
                 raise forms.ValidationError(_("%(name)s is empty.") % {"name": upload.name})
             try:  # the type by content: no programs, no .xlsx that is not one
-                uploads.check(upload.name, uploads.read_head(upload))
+                content_type = uploads.check(upload.name, uploads.read_head(upload))
             except uploads.UploadRefused as exc:
                 raise forms.ValidationError(str(exc)) from exc
+            if content_type not in LOG_TYPES:  # an image, a PDF, an archive… whatever its name says
+                raise forms.ValidationError(
+                    _("%(name)s is not a log file (its content is %(type)s): upload CSV, TSV, XLSX, Markdown or "
+                      "a chat export as text.") % {"name": upload.name, "type": content_type}
+                )
         return files
 
 

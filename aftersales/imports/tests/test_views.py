@@ -180,6 +180,20 @@ def test_the_preview_shows_statuses_and_categories_by_their_names(client: Any, p
     assert "runs in the background" in preview
 
 
+def test_an_image_named_csv_is_refused_at_upload_and_no_run_is_left(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    response = client.post("/imports/upload/", {"logs": [SimpleUploadedFile("pixel.csv", png, content_type="text/csv")],
+                                                "timezone": "Asia/Shanghai"})  # fmt: skip
+    assert response.status_code == 400
+    assert "pixel.csv is not a log file (its content is image/png)" in response.content.decode()
+    assert not ImportRun.objects.exists()
+    utf16 = "日期\t客户\t问题描述\n2025/3/5\tBluewave Games\t送达率下降\n".encode("utf-16")
+    accepted = client.post("/imports/upload/", {"logs": [SimpleUploadedFile("excel.txt", utf16)],
+                                                "timezone": "Asia/Shanghai"})  # fmt: skip
+    assert accepted.status_code == 302  # text in UTF-16 (NUL bytes and all) is still a log
+
+
 def test_a_mapping_without_a_date_column_is_refused(client: Any, personas: Any) -> None:
     client.force_login(personas.lead)
     _upload(client, CSV)
