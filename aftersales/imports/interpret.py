@@ -61,9 +61,22 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+# Traditional characters of the words headers and statuses use → Simplified (Big5 logs from a Taiwan or
+# Hong Kong office write 客戶, 負責人, 狀態, 已解決): folded before a header or a status is looked up.
+_TRADITIONAL = str.maketrans(
+    "戶負責狀態決備註問題處時間稱號帳賬務達餘額訊發關閉廠復聯類別轉換異盜長計費審簽冊電話郵報錯誤碼驗證檔單後無開啟級優記錄內說結員經辦應回聽歸並參與際進當總細節標網絡訂購價為從這們對",
+    "户负责状态决备注问题处时间称号帐账务达余额讯发关闭厂复联类别转换异盗长计费审签册电话邮报错误码验证档单后无开启级优记录内说结员经办应回听归并参与际进当总细节标网络订购价为从这们对",
+)
+
+
+def fold_traditional(text: str) -> str:
+    """``text`` with the traditional characters of header and status words made simplified."""
+    return text.translate(_TRADITIONAL)
+
+
 def _squash(text: str) -> str:
     """``normalise`` without spaces and punctuation, for header matching."""
-    return "".join(ch for ch in normalise(text) if ch.isalnum())
+    return "".join(ch for ch in fold_traditional(normalise(text)) if ch.isalnum())
 
 
 # --------------------------------------------------------------------------------------------
@@ -565,7 +578,7 @@ STATUS_WORDS: list[tuple[str, str]] = [
 
 
 def map_status(text: str) -> str:
-    norm = normalise(text)
+    norm = fold_traditional(normalise(text))
     if not norm:
         return ""
     best = ("", 0)

@@ -233,3 +233,17 @@ def test_a_workbook_with_a_broken_sheet_stops_naming_the_sheet(db: Any, tmp_path
             target.writestr(entry, data[: len(data) // 2] if entry.filename.endswith("sheet2.xml") else data)
     with pytest.raises(CommandError, match=r"broken\.xlsx: the sheet “April” cannot be read"):
         call_command("import-logs", str(broken), stdout=StringIO(), stderr=StringIO())
+
+
+def test_a_big5_log_with_traditional_headers_and_statuses_imports_like_a_simplified_one(
+    personas: Any, desk: dict[str, Any], tmp_path: Path
+) -> None:
+    log = tmp_path / "taipei.csv"
+    text = ("日期,客戶,問題描述,負責人,狀態,解決時間,備註\n"
+            "2025-03-05 10:00,星河科技,越南簡訊送達率下降,小李,已解決,2025-03-06 09:00,已處理\n")
+    log.write_bytes(text.encode("big5"))
+    summary, _err = run(str(log))
+    assert (summary["rows"], summary["imported"]) == (1, 1)
+    ticket = Ticket.objects.get()
+    assert ticket.customer == desk["xinghe"] and ticket.owner == personas.agent
+    assert ticket.status == Status.RESOLVED and ticket.resolved_at == dt.datetime(2025, 3, 6, 1, 0, tzinfo=dt.UTC)
