@@ -520,6 +520,8 @@ class Loader:
                            customer=item.customer_name, subject=item.subject, occurred_at=item.occurred_at)  # fmt: skip
         try:
             customer = self._check(item)
+            if not item.continues and customer is not None:
+                item.continues = self._continued_from_before(item, customer)
             written = self._pending(item, fingerprint, customer, result)  # written later, with the batch
             if written is not None:
                 result.outcome = written.outcome
@@ -715,6 +717,17 @@ class Loader:
                               occurred_at=planned.occurred_at, notes=planned.notes, owner=planned.owner,
                               source=CheckinSource.IMPORT, source_ref=planned.source_ref)  # fmt: skip
         return _Written(Outcome.CHECKIN, checkin=checkin)
+
+    def _continued_from_before(self, item: Interpreted, customer: Customer) -> str:
+        """The case number by which a row continues a ticket of an earlier run or of the desk (the
+        reader knows only this run's): one the desk has a case for, not linked by this run, whose
+        case is linked to a ticket of the row's customer; "" when there is none."""
+        for key, number in _case_numbers(item):
+            if key in self._cases or (key in self._looked_up and key not in self._batch_cases):
+                continue  # this run's case (the reader decided), or one the desk does not have
+            if self._continued(customer, number) is not None:
+                return number
+        return ""
 
     def _continued(self, customer: Customer | None, reference: str) -> Ticket | None:
         number = _case_key(reference)

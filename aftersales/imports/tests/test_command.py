@@ -247,3 +247,20 @@ def test_a_big5_log_with_traditional_headers_and_statuses_imports_like_a_simplif
     ticket = Ticket.objects.get()
     assert ticket.customer == desk["xinghe"] and ticket.owner == personas.agent
     assert ticket.status == Status.RESOLVED and ticket.resolved_at == dt.datetime(2025, 3, 6, 1, 0, tzinfo=dt.UTC)
+
+
+def test_a_row_continues_a_ticket_an_earlier_run_opened_through_its_vendor_case(
+    personas: Any, desk: dict[str, Any], tmp_path: Path
+) -> None:
+    first, later = tmp_path / "may-a.md", tmp_path / "may-b.md"
+    first.write_text("## 星河科技\n- 2025-05-06 越南短信失败，已开 case 04601122\n", encoding="utf-8")
+    later.write_text("## 星河科技\n- 2025-05-09 case 04601122 vonage 回复已恢复\n"
+                     "## Bluewave Games\n- 2025-05-10 case 04601122 asked about it too\n",
+                     encoding="utf-8")  # fmt: skip
+    assert run(str(first))[0]["outcomes"] == {"ticket": 1}
+    summary, _err = run(str(later))
+    # 星河科技's row continues its ticket; another customer's row naming the case opens its own.
+    assert summary["outcomes"] == {"timeline": 1, "ticket": 1}
+    ticket = Ticket.objects.get(customer=desk["xinghe"])
+    assert ticket.status == Status.RESOLVED
+    assert ticket.messages.filter(body__contains="vonage 回复已恢复").exists()
