@@ -264,3 +264,13 @@ def test_a_row_continues_a_ticket_an_earlier_run_opened_through_its_vendor_case(
     ticket = Ticket.objects.get(customer=desk["xinghe"])
     assert ticket.status == Status.RESOLVED
     assert ticket.messages.filter(body__contains="vonage 回复已恢复").exists()
+
+
+def test_a_resolution_date_in_the_future_is_taken_for_a_typo(personas: Any, desk: dict[str, Any],
+                                                             tmp_path: Path) -> None:
+    log = tmp_path / "typo.csv"
+    log.write_text("日期,客户,问题描述,状态,解决时间\n2025-03-09 10:00,星河科技,余额不足,已解决,2031-03-01\n",
+                   encoding="utf-8")  # fmt: skip
+    assert run(str(log))[0]["imported"] == 1
+    ticket = Ticket.objects.get()
+    assert ticket.status == Status.RESOLVED and ticket.resolved_at == dt.datetime(2025, 3, 9, 2, 0, tzinfo=dt.UTC)
