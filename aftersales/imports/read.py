@@ -6,7 +6,8 @@ hundreds of megabytes read in constant memory.
 
 Encodings: a BOM decides (UTF-8, UTF-16 LE/BE); else strict UTF-8 on the first 64 KB; else
 charset-normalizer among GB18030, Big5, UTF-16 and cp1252 (GBK and GB2312 are read as GB18030,
-their superset). Bytes the chosen encoding cannot decode do not stop the file: the row that holds
+their superset). First 64 KB of plain ASCII decide nothing: then the 64 KB from the first byte
+that is not ASCII do. Bytes the chosen encoding cannot decode do not stop the file: the row that holds
 them becomes a ``SourceRow`` with ``error="bad_encoding"`` (its ``raw`` shows them as ``\\xNN``),
 and the interpreter quarantines it.
 
@@ -103,9 +104,28 @@ def detect_encoding(sample: bytes) -> str:
 def _open_text(path: Path) -> tuple[IO[str], str]:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
-    encoding = detect_encoding(sample)
+        encoding = detect_encoding(sample)
+        if encoding == "utf-8" and sample.isascii():
+            # Plain ASCII says nothing of the encoding (an export whose first rows are English): the
+            # first bytes that are not ASCII decide, wherever they are.
+            later = _first_non_ascii(handle)
+            if later:
+                encoding = detect_encoding(later)
     binary = path.open("rb")
     return io.TextIOWrapper(binary, encoding=encoding, errors=MARK_ERRORS, newline=""), encoding
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _first_non_ascii(handle: IO[bytes], chunk: int = 1 << 20) -> bytes:
+    """From the file's position on: ``SAMPLE_BYTES`` from its first byte that is not ASCII, or b"".
+    (A scan at the speed of ``bytes.isascii``: a second or so for 500 MB of ASCII.)"""
+    while block := handle.read(chunk):
+        if not block.isascii():
+            start = _NON_ASCII.search(block).start()  # type: ignore[union-attr]
+            return (block[start:] + handle.read(SAMPLE_BYTES))[:SAMPLE_BYTES]
+    return b""
 
 
 # --------------------------------------------------------------------------------------------

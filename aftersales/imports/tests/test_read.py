@@ -71,6 +71,15 @@ def test_the_gb18030_sample_is_read_as_gb18030() -> None:
     assert detect_encoding(sample) == "gb18030"
 
 
+def test_a_gb18030_file_whose_first_rows_are_ascii_is_read_by_its_later_chinese(tmp_path: Path) -> None:
+    english = "".join(f"2025-04-01,Bluewave Games,DLR report {n} missing\n" for n in range(3000))  # > 64 KB
+    text = "Date,Customer,Issue\n" + english + "2025-04-02,星河科技,越南短信送达率下降\n"
+    path = write(tmp_path, "late.csv", text.encode("gb18030"))
+    rows = list(read(path))
+    assert len(rows) == 3001 and not any(row.error for row in rows)
+    assert rows[-1].cells == {"Date": "2025-04-02", "Customer": "星河科技", "Issue": "越南短信送达率下降"}
+
+
 def test_undecodable_bytes_become_a_bad_encoding_row_not_a_crash(tmp_path: Path) -> None:
     good = "".join(f"2025/3/{i % 28 + 1},星河科技,第{i}行 送达率\n" for i in range(2000))  # > 64 KB of clean UTF-8
     data = (
