@@ -1168,11 +1168,14 @@ def interpret_row(row: SourceRow, *, run: _Run, context: DateContext) -> Interpr
             reason = Reason(error)
         except ValueError:
             reason = Reason.BAD_ENCODING
-        detail = (
-            details.say(N_("Some bytes of this row cannot be read in the file's encoding."))
-            if reason == Reason.BAD_ENCODING
-            else details.say(N_("The row is too long to be a log entry."))
-        )
+        if reason == Reason.BAD_ENCODING:
+            detail = details.say(N_("Some bytes of this row cannot be read in the file's encoding."))
+        elif reason == Reason.UNCLOSED_QUOTE:
+            detail = details.say(N_("A quote opened in this row is never closed, so the %(lines)s lines after it "
+                                    "were read into it. Close the quote in the file and import it again."),
+                                 lines=row.raw.count("\n"))  # fmt: skip
+        else:
+            detail = details.say(N_("The row is too long to be a log entry."))
         return Interpreted(source=row, reason=reason, detail=detail)
     if not any(value.strip() for value in row.cells.values()):
         return Interpreted(source=row, reason=Reason.EMPTY, detail=details.say(N_("The row is empty.")))

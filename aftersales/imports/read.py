@@ -256,7 +256,27 @@ def read_csv(path: Path, *, name: str | None = None, delimiter: str | None = Non
         index = _header_index([values or [] for _line, _raw, values in window])
         headers = _headers(window[index][2] or []) if window else []
         for line, raw, values in _chain(window[index + 1 :], records):
+            if values is not None and _swallowed_rows(raw, delimiter, len(headers)):
+                yield SourceRow(file, "", line, raw, {}, "table", error=Reason.UNCLOSED_QUOTE.value)
+                continue
             yield _table_row(file, "", line, raw, headers, values)
+
+
+def _swallowed_rows(raw: str, delimiter: str, width: int) -> bool:
+    """Whether a record that spans lines holds rows of its own: a quote opened and never closed
+    (``"未闭合的引号开头,小李`` …) makes the csv reader take every later line into that one cell, up to
+    the next quote or the end of the file. A cell with line breaks of its own (a note of several
+    lines) has few delimiters on its lines; two or more lines with a whole row's are rows."""
+    if raw.count("\n") < 3:
+        return False
+    wanted = max(2, width - 1)
+    rows = 0
+    for physical in raw.splitlines()[1:]:
+        if physical.count(delimiter) >= wanted:
+            rows += 1
+            if rows >= 2:
+                return True
+    return False
 
 
 def _chain(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:

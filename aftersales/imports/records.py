@@ -43,6 +43,7 @@ class Reason(StrEnum):
     NO_TEXT = "no_text"  # a date and customer but nothing that says what happened
     BAD_ENCODING = "bad_encoding"
     TOO_LONG = "too_long"
+    UNCLOSED_QUOTE = "unclosed_quote"  # a quote never closed: the lines after it were read into one cell
 
 
 class Outcome(StrEnum):

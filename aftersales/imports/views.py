@@ -45,6 +45,7 @@ REASON_LABELS: dict[str, Any] = {
     Reason.NO_TEXT: gettext_lazy("Nothing says what happened"),
     Reason.BAD_ENCODING: gettext_lazy("Unreadable characters"),
     Reason.TOO_LONG: gettext_lazy("Too long"),
+    Reason.UNCLOSED_QUOTE: gettext_lazy("Unclosed quote"),
     loading.REJECTED: gettext_lazy("Refused by the desk"),
 }
 OUTCOME_LABELS: dict[str, Any] = {

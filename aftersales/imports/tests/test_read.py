@@ -137,6 +137,17 @@ def test_quoted_multiline_cells_title_rows_and_line_numbers(tmp_path: Path) -> N
     assert [r.reason for r in interpret(rows)] == [None, None, Reason.EMPTY, None]
 
 
+def test_a_quote_never_closed_quarantines_the_rows_it_swallowed_with_their_text(tmp_path: Path) -> None:
+    later = "".join(f"2025-03-0{n},Kaito Pay,余额不足 {n},小李,已解决\n" for n in range(4, 9))
+    text = ("日期,客户,问题描述,处理人,状态\n2025-03-02,Kaito Pay,送达率下降,小李,已解决\n"
+            '2025-03-03,星河科技,"未闭合的引号开头,小李,已解决\n' + later)  # fmt: skip
+    rows = list(read(write(tmp_path, "quote.csv", text.encode("utf-8"))))
+    assert [row.error for row in rows] == ["", "unclosed_quote"]
+    assert rows[1].line == 3 and "余额不足 8" in rows[1].raw  # the swallowed rows stay visible in its text
+    (quarantined,) = [item for item in interpret(rows[1:], mapping=None, timezone="Asia/Shanghai") if item.reason]
+    assert quarantined.reason == Reason.UNCLOSED_QUOTE and "5 lines" in quarantined.detail_text
+
+
 def test_a_csv_without_known_headers_takes_the_first_wide_text_row(tmp_path: Path) -> None:
     path = write(tmp_path, "log.csv", b"Quarterly log\nWhen,Who,What\n2025-03-05,Acme,down\n")
     (row,) = read(path)
