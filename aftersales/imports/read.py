@@ -24,6 +24,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import posixpath
 import re
 import zipfile
 import zlib
@@ -323,12 +324,14 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     for sheet in workbook.iter():
         if sheet.tag.endswith("}sheet"):
             target = targets.get(sheet.get(ns_rel), "")
-            parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            parts[sheet.get("name", "")] = posixpath.normpath(part)
     return parts
 
 
-def _merged_ranges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
-    """Sheet name → merged ranges (min_row, min_col, max_row, max_col), scanned from the XML in chunks."""
+def _merged_ranges(path: Path, file: str) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Sheet name → merged ranges (min_row, min_col, max_row, max_col), scanned from the XML in chunks.
+    A sheet the workbook lists but the file lacks stops it (openpyxl would leave the sheet out)."""
     result: dict[str, list[tuple[int, int, int, int]]] = {}
     with zipfile.ZipFile(path) as archive:
         for sheet, part in _sheet_parts(archive).items():
@@ -336,7 +339,10 @@ def _merged_ranges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
             try:
                 handle = archive.open(part)
             except KeyError:
-                continue
+                raise UnreadableFile(
+                    _("%(file)s: the sheet “%(sheet)s” is listed in the workbook but missing from the file.")
+                    % {"file": file, "sheet": sheet}
+                ) from None
             with handle:
                 tail = b""
                 while chunk := handle.read(1 << 20):
@@ -377,8 +383,10 @@ def read_xlsx(path: Path, *, name: str | None = None) -> Iterator[SourceRow]:
 
     file = name or path.name
     try:
-        merged = _merged_ranges(path)
+        merged = _merged_ranges(path, file)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except UnreadableFile:
+        raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise UnreadableFile(
             _("%(file)s is not a readable XLSX workbook (%(error)s).") % {"file": file, "error": error}

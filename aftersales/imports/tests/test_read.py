@@ -6,6 +6,7 @@ import codecs
 import datetime as dt
 import itertools
 import tracemalloc
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -225,6 +226,18 @@ def test_a_broken_workbook_is_a_clear_error(tmp_path: Path) -> None:
         read(tmp_path / "missing.csv")
     with pytest.raises(UnreadableFile, match="xlsx"):
         read(write(tmp_path, "old.xls", b"\xd0\xcf\x11\xe0"))
+
+
+def test_a_workbook_missing_a_sheet_it_lists_is_a_clear_error_not_a_shorter_import(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.xlsx"
+    make_workbook(whole)
+    cut = tmp_path / "cut.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(cut, "w") as target:
+        for entry in source.infolist():
+            if not entry.filename.endswith("sheet2.xml"):
+                target.writestr(entry, source.read(entry))
+    with pytest.raises(UnreadableFile, match=r"cut\.xlsx: the sheet “.+” is listed in the workbook but missing"):
+        list(read(cut))
 
 
 # --- Markdown --------------------------------------------------------------------------------
