@@ -55,6 +55,12 @@ OUTCOME_LABELS: dict[str, Any] = {
     Outcome.DUPLICATE: gettext_lazy("Already imported"),
     Outcome.QUARANTINED: gettext_lazy("Quarantined"),
 }
+# What one row became (the run's rows table; the counts above it use the plural labels).
+ROW_OUTCOME_LABELS: dict[str, Any] = {
+    **OUTCOME_LABELS,
+    Outcome.TICKET: gettext_lazy("New ticket"),
+    Outcome.CHECKIN: gettext_lazy("Check-in"),
+}
 
 
 def _files(run: ImportRun) -> list[tuple[str, str]]:
@@ -216,13 +222,13 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     provisional = list(Customer.objects.filter(provisional=True, name__in=names).order_by("name"))
     rows = (
         ImportedRow.objects.filter(run=run).exclude(outcome=Outcome.QUARANTINED)
-        .select_related("ticket__customer").order_by("file", "sheet", "line")
+        .select_related("ticket__customer", "checkin__customer").order_by("file", "sheet", "line")
     )  # fmt: skip
     paginator = Paginator(rows, settings.QUEUE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "imports/run.html", {
         "run": run, "counts": counts, "outcomes": outcomes, "reasons": reasons, "provisional": provisional,
-        "page": page, "paginator": paginator, "rows": list(page.object_list), "outcome_labels": OUTCOME_LABELS,
+        "page": page, "paginator": paginator, "rows": list(page.object_list), "outcome_labels": ROW_OUTCOME_LABELS,
         "section": "imports", "live": live,
         "stopped": stopped,
     })  # fmt: skip

@@ -194,6 +194,30 @@ def test_an_image_named_csv_is_refused_at_upload_and_no_run_is_left(client: Any,
     assert accepted.status_code == 302  # text in UTF-16 (NUL bytes and all) is still a log
 
 
+def test_the_runs_rows_say_what_each_became_and_whose_check_in_it_is(client: Any, personas: Any) -> None:
+    client.force_login(personas.lead)
+    _upload(client, "日期,客户,问题描述\n2025/3/5,Kaito Pay,送达率下降\n2025/3/7,Moonlit Farm,月度回访：客户满意\n")
+    run = ImportRun.objects.get()
+    client.post(f"/imports/runs/{run.pk}/preview/", {"col-0": "date", "col-1": "customer", "col-2": "issue",
+                                                     "action": "import"})  # fmt: skip
+    page = client.get(f"/imports/runs/{run.pk}/").content.decode()
+    assert "<td>New ticket</td>" in page and "<td>Check-in</td>" in page
+    check_in_row = page[page.index("<td>Check-in</td>"):].split("</tr>")[0]
+    assert "Moonlit Farm" in check_in_row
+
+
+def test_the_runs_list_in_chinese_says_who_imported_not_who_edited(client: Any, personas: Any) -> None:
+    profile = personas.lead.agent_profile
+    profile.language = "zh-hans"
+    profile.save(update_fields=["language"])
+    client.force_login(personas.lead)
+    _upload(client, CSV)
+    page = client.get("/imports/").content.decode()
+    assert "导入人" in page and "修改人" not in page
+    missing = client.get("/imports/runs/999999/").content.decode()
+    assert "该链接指向的内容可能已被删除" in missing and "工单或客户" not in missing
+
+
 def test_a_mapping_without_a_date_column_is_refused(client: Any, personas: Any) -> None:
     client.force_login(personas.lead)
     _upload(client, CSV)
