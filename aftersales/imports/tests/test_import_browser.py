@@ -50,3 +50,14 @@ def test_a_web_import_runs_in_the_background_and_its_page_follows_it(page: Any, 
     assert page.get_by_test_id("run-progress").count() == 0
     assert "Moonlit Farm" in page.get_by_test_id("run-provisional").inner_text()
     assert page.get_by_test_id("rerun-link").is_visible()
+
+
+@pytest.mark.parametrize("path", ["/imports/", "/imports/quarantine/", "/imports/customers/", "/tickets/"])
+def test_pages_fit_a_phone_without_scrolling_sideways(page: Any, live_server: Any, path: str) -> None:
+    make_user("han.pengshuai", role="lead", display_name="Han Pengshuai", language="zh-hans")
+    sign_in(page, live_server, "han.pengshuai")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}{path}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+    assert page.get_by_role("navigation", name="队列").is_visible()  # the sidebar's links are still there
