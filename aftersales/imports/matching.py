@@ -167,6 +167,33 @@ class CustomerMatcher:
         return None
 
 
+SUGGEST_CUTOFF = 0.6
+
+
+def suggest_targets(sources: list[Customer]) -> dict[int, str]:
+    """Provisional customer id → the code of the confirmed customer it most likely is, for the
+    review page's "Merge into" (a suggestion a lead accepts or changes, so looser than matching):
+    a name that holds the other's whole ("星河科技" in "星河科技 Starriver Tech"), else the closest
+    name (difflib ratio ≥ 0.6 over the normalised names). Absent where nothing is close."""
+    if not sources:
+        return {}
+    keys: dict[str, str] = {}  # normalised name → code, of the customers a provisional one can merge into
+    for name, code in Customer.objects.filter(provisional=False).values_list("name", "code"):
+        key = normalise(name)
+        if key:
+            keys.setdefault(key, code)
+    suggested: dict[int, str] = {}
+    for source in sources:
+        key = normalise(source.name)
+        if not key:
+            continue
+        holding = sorted((candidate for candidate in keys if key in candidate or candidate in key), key=len)
+        close = holding[:1] or difflib.get_close_matches(key, list(keys), n=1, cutoff=SUGGEST_CUTOFF)
+        if close:
+            suggested[source.pk] = keys[close[0]]
+    return suggested
+
+
 class OwnerMatcher:
     """Answers ``match(name) -> user | None`` over active agents, leads and admins."""
 

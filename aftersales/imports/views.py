@@ -31,6 +31,7 @@ from aftersales.customers.models import Customer
 from aftersales.imports import actions, tasks
 from aftersales.imports import load as loading
 from aftersales.imports.forms import FIELD_LABELS, AliasForm, MappingForm, MergeForm, UploadForm
+from aftersales.imports.matching import CustomerMatcher, suggest_targets
 from aftersales.imports.models import AgentAlias, ImportedRow, ImportRun
 from aftersales.imports.records import Interpreted, Outcome, Reason
 from aftersales.tickets.models import Category, Status, Ticket
@@ -177,10 +178,13 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     statuses = dict(Status.choices)
     categories = {category.code: category.name
                   for category in Category.objects.filter(code__in={row.category_code for row in rows})}  # fmt: skip
-    shown = [(row, statuses.get(row.status, row.status), categories.get(row.category_code, row.category_code))
+    matcher = CustomerMatcher() if rows else None  # which names the import would not find in the desk
+    shown = [(row, statuses.get(row.status, row.status), categories.get(row.category_code, row.category_code),
+              bool(row.customer_name.strip()) and matcher is not None and matcher.match(row.customer_name) is None)
              for row in rows]  # fmt: skip
     return render(request, "imports/preview.html", {
         "run": run, "form": form, "rows": shown, "confidence": detected.confidence, "preview_rows": PREVIEW_ROWS,
+        "creates_customers": (run.options or {}).get("create_customers", True),
         "field_labels": FIELD_LABELS, "reason_labels": REASON_LABELS, "section": "imports",
     }, status=status)  # fmt: skip
 
@@ -281,8 +285,10 @@ def _customers(request: HttpRequest, bound: MergeForm | None = None, bound_pk: i
             "customer", "n"
         )
     )
+    suggested = suggest_targets(shown)
     rows = [(customer, tickets.get(customer.pk, 0),
-             bound if bound is not None and bound_pk == customer.pk else MergeForm(source=customer))
+             bound if bound is not None and bound_pk == customer.pk
+             else MergeForm(source=customer, initial={"target": suggested.get(customer.pk)}))
             for customer in shown]  # fmt: skip
     return render(request, "imports/customers.html", {
         "rows": rows, "page": page, "paginator": paginator, "section": "imports",
