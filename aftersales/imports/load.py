@@ -319,9 +319,11 @@ class Loader:
 
     def _write_batch(self, batch: list[Interpreted]) -> None:
         fingerprints = [item.source.fingerprint() for item in batch]
+        legacy = [item.source.legacy_fingerprint() for item in batch]  # (Markdown rows imported before 2026-12)
+        wanted = set(fingerprints).union(filter(None, legacy))
         known = {
             fingerprint: (pk, outcome)
-            for fingerprint, pk, outcome in ImportedRow.objects.filter(fingerprint__in=set(fingerprints)).values_list(
+            for fingerprint, pk, outcome in ImportedRow.objects.filter(fingerprint__in=wanted).values_list(
                 "fingerprint", "pk", "outcome"
             )
         }
@@ -332,9 +334,9 @@ class Loader:
             self._look_up_continued(batch)
         results: list[RowResult] = []  # every row's, in order (added to the summary once all are written)
         done: list[tuple[Interpreted, str, tuple[int, str] | None, RowResult, _Written | None]] = []
-        for item, fingerprint in zip(batch, fingerprints, strict=True):
+        for item, fingerprint, old in zip(batch, fingerprints, legacy, strict=True):
             source = item.source
-            previous = known.get(fingerprint)
+            previous = known.get(fingerprint) or (known.get(old) if old else None)
             if fingerprint in seen or (previous is not None and previous[1] != Outcome.QUARANTINED):
                 results.append(RowResult(source.file, source.sheet, source.line, Outcome.DUPLICATE,
                                          customer=item.customer_name, subject=item.subject,

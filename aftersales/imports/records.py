@@ -54,6 +54,10 @@ class Outcome(StrEnum):
     QUARANTINED = "quarantined"
 
 
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
 NUL_SHOWN = "\ufffd"  # what a NUL character in a source row becomes
 
 
@@ -87,9 +91,18 @@ class SourceRow:
             object.__setattr__(self, "cells", cells)
 
     def fingerprint(self) -> str:
-        """File name + row content: the same row imported twice is a duplicate; an edited row is new."""
-        digest = hashlib.sha256(f"{self.file}\x1f{self.sheet}\x1f{self.raw.strip()}".encode()).hexdigest()
-        return digest[:40]
+        """File name + row content: the same row imported twice is a duplicate; an edited row is new.
+        A Markdown bullet's content includes the heading it stands under: the same words noted for
+        two customers ("- 5月20日 回访") are two rows."""
+        heading = self.cells.get("heading", "") if self.kind == "markdown" else ""
+        return _digest(self.file, self.sheet, self.raw.strip(), *([heading] if heading else []))
+
+    def legacy_fingerprint(self) -> str | None:
+        """The fingerprint before it took a Markdown bullet's heading (2026-12), so that a file
+        imported before still finds its rows; None where the two are the same."""
+        if self.kind != "markdown" or not self.cells.get("heading", ""):
+            return None
+        return _digest(self.file, self.sheet, self.raw.strip())
 
 
 @dataclass(frozen=True)

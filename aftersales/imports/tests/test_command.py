@@ -274,3 +274,24 @@ def test_a_resolution_date_in_the_future_is_taken_for_a_typo(personas: Any, desk
     assert run(str(log))[0]["imported"] == 1
     ticket = Ticket.objects.get()
     assert ticket.status == Status.RESOLVED and ticket.resolved_at == dt.datetime(2025, 3, 9, 2, 0, tzinfo=dt.UTC)
+
+
+def test_the_same_bullet_under_two_customers_is_two_rows_and_older_imports_stay_imported(
+    personas: Any, desk: dict[str, Any], tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("## 星河科技\n- 5月20日 回访: 客户想要每周送达率报表\n"
+                     "## Bluewave Games\n- 5月20日 回访: 客户想要每周送达率报表\n", encoding="utf-8")  # fmt: skip
+    summary, _err = run(str(notes), "--year", "2025")
+    assert summary["outcomes"] == {"checkin": 2}
+    assert set(Checkin.objects.values_list("customer__name", flat=True)) == {"星河科技", "Bluewave Games"}
+    # A row imported before the heading was part of a bullet's identity is still found.
+    from aftersales.imports.read import read
+
+    old = tmp_path / "old.md"
+    old.write_text("## 星河科技\n- 2025-05-06 越南短信失败\n", encoding="utf-8")
+    assert run(str(old))[0]["imported"] == 1
+    (source,) = read(old)
+    ImportedRow.objects.filter(fingerprint=source.fingerprint()).update(fingerprint=source.legacy_fingerprint())
+    again, _err = run(str(old))
+    assert again["duplicates"] == 1 and Ticket.objects.count() == 1
