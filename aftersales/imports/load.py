@@ -322,9 +322,9 @@ class Loader:
         legacy = [item.source.legacy_fingerprint() for item in batch]  # (Markdown rows imported before 2026-12)
         wanted = set(fingerprints).union(filter(None, legacy))
         known = {
-            fingerprint: (pk, outcome)
-            for fingerprint, pk, outcome in ImportedRow.objects.filter(fingerprint__in=wanted).values_list(
-                "fingerprint", "pk", "outcome"
+            fingerprint: (pk, outcome, run_id)
+            for fingerprint, pk, outcome, run_id in ImportedRow.objects.filter(fingerprint__in=wanted).values_list(
+                "fingerprint", "pk", "outcome", "run_id"
             )
         }
         seen: set[str] = set()
@@ -333,11 +333,14 @@ class Loader:
             self._look_up_cases({key: number for item in batch for key, number in _case_numbers(item)})
             self._look_up_continued(batch)
         results: list[RowResult] = []  # every row's, in order (added to the summary once all are written)
-        done: list[tuple[Interpreted, str, tuple[int, str] | None, RowResult, _Written | None]] = []
+        done: list[tuple[Interpreted, str, tuple[int, str, int] | None, RowResult, _Written | None]] = []
         for item, fingerprint, old in zip(batch, fingerprints, legacy, strict=True):
             source = item.source
             previous = known.get(fingerprint) or (known.get(old) if old else None)
-            if fingerprint in seen or (previous is not None and previous[1] != Outcome.QUARANTINED):
+            # The same row twice in this run (within a batch or across batches) is a duplicate whatever the
+            # first became; a row quarantined by an earlier run is tried again.
+            if fingerprint in seen or (previous is not None and (previous[1] != Outcome.QUARANTINED
+                                                                 or previous[2] == self.run.pk)):
                 results.append(RowResult(source.file, source.sheet, source.line, Outcome.DUPLICATE,
                                          customer=item.customer_name, subject=item.subject,
                                          occurred_at=item.occurred_at))  # fmt: skip

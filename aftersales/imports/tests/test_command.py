@@ -295,3 +295,13 @@ def test_the_same_bullet_under_two_customers_is_two_rows_and_older_imports_stay_
     ImportedRow.objects.filter(fingerprint=source.fingerprint()).update(fingerprint=source.legacy_fingerprint())
     again, _err = run(str(old))
     assert again["duplicates"] == 1 and Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize("batch_size", ["1", "500"])
+def test_a_row_repeated_in_a_file_counts_once_whatever_the_batches(personas: Any, tmp_path: Path,
+                                                                   batch_size: str) -> None:
+    log = tmp_path / "twice.csv"
+    log.write_text("日期,客户,问题描述\n,Kaito Pay,no date here\n,Kaito Pay,no date here\n", encoding="utf-8")
+    summary, _err = run(str(log), "--batch-size", batch_size)
+    assert (summary["quarantined"], summary["duplicates"]) == (1, 1)
+    assert list(ImportedRow.objects.values_list("line", "outcome")) == [(2, "quarantined")]
