@@ -173,6 +173,7 @@ def test_the_quarantine_says_why_in_the_readers_language_whatever_the_import_ran
     chinese = client.get("/imports/quarantine/").content.decode()
     assert "这一行没有日期，文字中也没有提到日期。" in chinese
     assert "The row has no date" not in chinese
+    assert "没有日期（1）" in chinese  # Chinese brackets around the count, as in 全部（1）
 
 
 def test_the_preview_shows_statuses_and_categories_by_their_names(client: Any, personas: Any) -> None:
