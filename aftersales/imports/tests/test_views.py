@@ -24,6 +24,20 @@ def _upload(client: Any, text: str, name: str = "ops.csv", **extra: Any) -> Any:
     return client.post("/imports/upload/", data)
 
 
+def _import(client: Any, text: str) -> ImportRun:
+    """Upload ``text`` (date, customer, issue columns) and import it as detected."""
+    _upload(client, text)
+    run = ImportRun.objects.get()
+    client.post(f"/imports/runs/{run.pk}/preview/", {"col-0": "date", "col-1": "customer", "col-2": "issue",
+                                                     "action": "import"})  # fmt: skip
+    return run
+
+
+def _row_of(page: str, text: str) -> str:
+    """The table row of ``page`` from ``text`` on (to its end)."""
+    return page[page.index(text):].split("</tr>")[0]
+
+
 def test_agents_and_viewers_cannot_reach_the_import_pages(client: Any, personas: Any) -> None:
     for user in (personas.agent, personas.viewer):
         client.force_login(user)
@@ -201,14 +215,11 @@ def test_an_image_named_csv_is_refused_at_upload_and_no_run_is_left(client: Any,
 
 def test_the_runs_rows_say_what_each_became_and_whose_check_in_it_is(client: Any, personas: Any) -> None:
     client.force_login(personas.lead)
-    _upload(client, "日期,客户,问题描述\n2025/3/5,Kaito Pay,送达率下降\n2025/3/7,Moonlit Farm,月度回访：客户满意\n")
-    run = ImportRun.objects.get()
-    client.post(f"/imports/runs/{run.pk}/preview/", {"col-0": "date", "col-1": "customer", "col-2": "issue",
-                                                     "action": "import"})  # fmt: skip
+    run = _import(client, "日期,客户,问题描述\n2025/3/5,Kaito Pay,送达率下降\n"
+                          "2025/3/7,Moonlit Farm,月度回访：客户满意\n")
     page = client.get(f"/imports/runs/{run.pk}/").content.decode()
     assert "<td>New ticket</td>" in page and "<td>Check-in</td>" in page
-    check_in_row = page[page.index("<td>Check-in</td>"):].split("</tr>")[0]
-    assert "Moonlit Farm" in check_in_row
+    assert "Moonlit Farm" in _row_of(page, "<td>Check-in</td>")
 
 
 def test_the_runs_list_in_chinese_says_who_imported_not_who_edited(client: Any, personas: Any) -> None:
@@ -225,15 +236,11 @@ def test_the_runs_list_in_chinese_says_who_imported_not_who_edited(client: Any, 
 
 def test_the_provisional_review_suggests_the_customer_a_name_most_likely_is(client: Any, personas: Any) -> None:
     client.force_login(personas.lead)
-    _upload(client, "日期,客户,问题描述\n2025/3/5,Blu Wave Gamez Co,送达率下降\n2025/3/6,Zephyr Quill Ltd,余额不足\n")
-    run = ImportRun.objects.get()
-    client.post(f"/imports/runs/{run.pk}/preview/", {"col-0": "date", "col-1": "customer", "col-2": "issue",
-                                                     "action": "import"})  # fmt: skip
+    _import(client, "日期,客户,问题描述\n2025/3/5,Blu Wave Gamez Co,送达率下降\n2025/3/6,Zephyr Quill Ltd,余额不足\n")
     page = client.get("/imports/customers/").content.decode()
-    typo = page[page.index("Blu Wave Gamez Co"):].split("</tr>")[0]
-    assert '<option value="bluewave" selected>' in typo  # a misspelling: the merge target is chosen already
-    unknown = page[page.index("Zephyr Quill Ltd"):].split("</tr>")[0]
-    assert "selected>" not in unknown.replace('<option value="" selected>', "")  # nothing close: nothing chosen
+    # A misspelling: the merge target is chosen already; nothing close: nothing chosen.
+    assert '<option value="bluewave" selected>' in _row_of(page, "Blu Wave Gamez Co")
+    assert "selected>" not in _row_of(page, "Zephyr Quill Ltd").replace('<option value="" selected>', "")
 
 
 def test_a_mapping_without_a_date_column_is_refused(client: Any, personas: Any) -> None:
