@@ -1078,6 +1078,7 @@ def _interpret_markdown(row: SourceRow, run: _Run, context: DateContext) -> Inte
     owners, text = take_owners(text)
     result.owners = owners
     result.status = _text_status(text)
+    result.continues_previous = bool(result.status) and _only_status(text)
     if parsed is None:
         if body:
             result.reason = Reason.NO_DATE
@@ -1089,17 +1090,29 @@ def _interpret_markdown(row: SourceRow, run: _Run, context: DateContext) -> Inte
     return _finish(result, text, "", run)
 
 
+TEXT_STATUSES = (
+    (("等待供应商", "等 vonage", "waiting for vendor", "still waiting for"), "waiting_vendor"),
+    (("等待客户", "waiting for customer"), "waiting_customer"),
+    (("已解决", "已恢复", "resolved", "approved", "已完成"), "resolved"),
+)
+
+
 def _text_status(text: str) -> str:
     """A status a free text states (Markdown notes, chat lines): only the clear phrases."""
     norm = normalise(text)
-    for words, status in (
-        (("等待供应商", "等 vonage", "waiting for vendor", "still waiting for"), "waiting_vendor"),
-        (("等待客户", "waiting for customer"), "waiting_customer"),
-        (("已解决", "已恢复", "resolved", "approved", "已完成"), "resolved"),
-    ):
+    for words, status in TEXT_STATUSES:
         if any(word in norm for word in words):
             return status
     return ""
+
+
+def _only_status(text: str) -> bool:
+    """Whether a text says nothing but an outcome ("— approved!", "已恢复。"): no words of its own."""
+    rest = normalise(text)
+    for words, _status in TEXT_STATUSES:
+        for word in words:
+            rest = rest.replace(word, "")
+    return not any(ch.isalnum() for ch in rest)
 
 
 def _interpret_chat(row: SourceRow, run: _Run, context: DateContext) -> Interpreted:

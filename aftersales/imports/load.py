@@ -25,7 +25,8 @@ Every row ends as exactly one outcome, and the summary adds up:
   written row by row.
 - **Continuations** (``Interpreted.continues``): an internal note at the original time on the
   ticket that carried that case number earlier in the run (or, in the desk, a ticket linked to
-  that vendor case), instead of a new ticket.
+  that vendor case), instead of a new ticket; a Markdown bullet that only states an outcome
+  ("approved!") continues the ticket of the bullet before it under its heading.
 - **Check-ins** ("月度回访"): a check-in (``source="import"``) at the row's time, no ticket.
 - **Nothing twice.** The fingerprints of a batch are checked in one query; a row already imported
   is a duplicate (nothing written); a quarantined one is retried and its ``ImportedRow`` updated.
@@ -192,6 +193,15 @@ class _Queued:
     links: list[tuple[str, case_actions.ImportedCase, bool]] = field(default_factory=list)  # (key, case, moved)
 
 
+# ``Interpreted.continues`` of an outcome-only bullet: the ticket of the bullet before it (never a case number).
+PREVIOUS = "\x00previous"
+
+
+def _heading_key(item: Interpreted) -> tuple[str, str, str]:
+    source = item.source
+    return source.file, source.sheet, source.cells.get("heading", "")
+
+
 def _note_formats() -> dict[str, str]:
     """The imported note's lines, translated once for a run (the language does not change during it)."""
     return {
@@ -259,6 +269,7 @@ class Loader:
         self._looked_up: set[str] = set()
         self._queue: list[_Queued] = []
         self._queued_keys: set[str] = set()
+        self._last_ticket: dict[tuple[str, str, str], _Written] = {}  # (file, sheet, heading) → its last ticket
         self._checkins: list[tuple[_Queued, ImportedCheckin]] = []  # the batch's check-ins, written at its end
         self._notes: list[tuple[_Queued, ticket_actions.ImportedNote]] = []  # … and its continuations
         self._formats = _note_formats()
@@ -527,9 +538,12 @@ class Loader:
             customer = self._check(item)
             if not item.continues and customer is not None:
                 item.continues = self._continued_from_before(item, customer)
+            if not item.continues and item.continues_previous and _heading_key(item) in self._last_ticket:
+                item.continues = PREVIOUS
             written = self._pending(item, fingerprint, customer, result)  # written later, with the batch
             if written is not None:
                 result.outcome = written.outcome
+                self._remember_last(item, written)
                 return result, written
             keys = {key for key, _number in _case_numbers(item)}
             if keys & self._queued_keys:  # it continues or links a case of a queued row: write those first
@@ -550,9 +564,16 @@ class Loader:
             result.reason, result.detail = REJECTED, "; ".join(exc.messages)[:2000]
             return result, None
         self._remember_cases(written, customer.pk if customer else None)
+        self._remember_last(item, written)
         result.outcome = written.outcome
         result.ticket_ref = written.ticket.ref if written.ticket is not None else ""
         return result, written
+
+    def _remember_last(self, item: Interpreted, written: _Written) -> None:
+        """A Markdown bullet that opened a ticket: the one a later outcome-only bullet under the same
+        heading continues (one per heading: the last)."""
+        if item.source.kind == "markdown" and written.outcome == Outcome.TICKET:
+            self._last_ticket[_heading_key(item)] = written
 
     # --- Checks before writing ---------------------------------------------------------------
     def _check(self, item: Interpreted) -> Customer | None:
@@ -599,7 +620,7 @@ class Loader:
         if item.is_checkin and customer is not None:
             return self._checkin(self._checkin_of(item, fingerprint, customer, owner))
         if item.continues:
-            target = self._continued(customer, item.continues)
+            target = self._continued_ticket(item, customer)
             if target is not None:
                 return self._continuation(item, target, note_lines)
         return self._ticket(item, fingerprint, customer, owner, note_lines)
@@ -670,7 +691,7 @@ class Loader:
         its batch by ``_write_notes``. None when it is not one (or not batched)."""
         if not self.batched or not item.continues or (item.is_checkin and customer is not None):
             return None
-        ticket = self._continued(customer, item.continues)
+        ticket = self._continued_ticket(item, customer)
         if ticket is None:
             return None
         assert item.occurred_at is not None
@@ -724,6 +745,21 @@ class Loader:
                               occurred_at=planned.occurred_at, notes=planned.notes, owner=planned.owner,
                               source=CheckinSource.IMPORT, source_ref=planned.source_ref)  # fmt: skip
         return _Written(Outcome.CHECKIN, checkin=checkin)
+
+    def _continued_ticket(self, item: Interpreted, customer: Customer | None) -> Ticket | None:
+        """The ticket a continuation adds to: the one of the bullet before it under the same heading,
+        or the one its case number names (``_continued``)."""
+        if item.continues != PREVIOUS:
+            return self._continued(customer, item.continues)
+        written = self._last_ticket.get(_heading_key(item))
+        if written is None:
+            return None
+        if written.ticket is None and written.pending is not None:
+            self._flush()  # the bullet before is waiting for its batch: write it first
+        ticket = written.ticket
+        while ticket is not None and ticket.merged_into_id is not None:
+            ticket = ticket.merged_into
+        return ticket
 
     def _continued_from_before(self, item: Interpreted, customer: Customer) -> str:
         """The case number by which a row continues a ticket of an earlier run or of the desk (the

@@ -134,6 +134,9 @@ class Interpreted:
     is_checkin: bool = False  # "月度回访", "Monthly check-in call"
     facts: list[Fact] = field(default_factory=list)
     continues: str = ""  # a case number (or explicit reference) linking this row to an earlier item
+    # A Markdown bullet that only states an outcome ("June 10 — approved!"): it continues the ticket
+    # of the bullet before it under the same heading.
+    continues_previous: bool = False
     # The search tokens of its text's lines (``core.search.tokens.line_tokens``), made by the reading
     # process while the writer works; empty, the writer makes them (the same tokens).
     line_tokens: dict[str, str] = field(default_factory=dict)

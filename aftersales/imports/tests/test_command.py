@@ -56,7 +56,11 @@ def test_the_shared_samples_import_with_every_row_accounted_for(personas: Any, d
         ["速达物流", "Kaito Pay", "MoonLight Studio", "星河科技-子账号1"]
     )
     # customers: exact, case-insensitive, sub-account of a known master
-    assert Ticket.objects.filter(customer=desk["bluewave"]).count() == 7
+    assert Ticket.objects.filter(customer=desk["bluewave"]).count() == 6
+    # "June 10 — approved!" says only an outcome: it resolves the bullet before it, not a ticket of its own
+    waiting = Ticket.objects.get(subject__startswith="still waiting for SA approval")
+    assert waiting.status == Status.RESOLVED and waiting.resolved_at == dt.datetime(2025, 6, 10, tzinfo=SHANGHAI)
+    assert waiting.messages.filter(body__contains="approved!").exists()
     first = Ticket.objects.get(created_at=dt.datetime(2025, 3, 5, tzinfo=SHANGHAI))
     assert first.customer == desk["xinghe"] and first.owner == personas.agent
     assert first.category is not None and first.category.code == "delivery-conversion"
@@ -78,7 +82,7 @@ def test_the_shared_samples_import_with_every_row_accounted_for(personas: Any, d
     # every ticket is imported, in March-June 2025
     assert not Ticket.objects.filter(imported=False).exists()
     assert Ticket.objects.filter(created_at__gte=dt.datetime(2025, 3, 1, tzinfo=SHANGHAI),
-                                 created_at__lt=dt.datetime(2025, 7, 1, tzinfo=SHANGHAI)).count() == 33  # fmt: skip
+                                 created_at__lt=dt.datetime(2025, 7, 1, tzinfo=SHANGHAI)).count() == 32  # fmt: skip
 
 
 @pytest.mark.postgres  # PostgreSQL's planner statistics (deselected in the SQLite run)
@@ -305,3 +309,17 @@ def test_a_row_repeated_in_a_file_counts_once_whatever_the_batches(personas: Any
     summary, _err = run(str(log), "--batch-size", batch_size)
     assert (summary["quarantined"], summary["duplicates"]) == (1, 1)
     assert list(ImportedRow.objects.values_list("line", "outcome")) == [(2, "quarantined")]
+
+
+def test_an_outcome_only_bullet_continues_the_bullet_before_it_under_its_heading(
+    personas: Any, desk: dict[str, Any], tmp_path: Path
+) -> None:
+    notes = tmp_path / "q2.md"
+    notes.write_text("## Bluewave Games\n- 2025-06-02 still waiting for the KSA sender ID\n- June 10 — approved!\n"
+                     "## 星河科技\n- 2025-06-11 已恢复。\n", encoding="utf-8")  # fmt: skip
+    summary, _err = run(str(notes))
+    # Under 星河科技 nothing comes before it: an outcome on its own is a ticket of its own.
+    assert summary["outcomes"] == {"ticket": 2, "timeline": 1}
+    waiting = Ticket.objects.get(customer=desk["bluewave"])
+    assert waiting.status == Status.RESOLVED and waiting.messages.filter(body__contains="approved!").exists()
+    assert Ticket.objects.get(customer=desk["xinghe"]).subject.startswith("已恢复")

@@ -409,3 +409,13 @@ def test_every_row_yields_exactly_one_interpreted(rows: list[SourceRow]) -> None
         if result.reason is None:
             assert result.occurred_at is not None and result.occurred_at.tzinfo is not None
             assert result.subject
+
+
+@pytest.mark.parametrize(("text", "only"), [
+    ("— approved!", True), ("已恢复。", True), ("resolved", True),
+    ("still waiting for SA approval, customer unhappy", False), ("approved the KSA template", False), ("", True),
+])  # fmt: skip
+def test_a_text_that_only_states_an_outcome(text: str, only: bool) -> None:
+    from aftersales.imports.interpret import _only_status
+
+    assert _only_status(text) is only
