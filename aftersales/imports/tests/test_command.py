@@ -35,6 +35,13 @@ def run(*args: str) -> tuple[dict[str, Any], str]:
     return json.loads(out.getvalue()), err.getvalue()
 
 
+def run_text(folder: Path, name: str, text: str, *args: str) -> dict[str, Any]:
+    """Write ``text`` to ``folder/name`` (UTF-8) and import it: the summary."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return run(str(path), *args)[0]
+
+
 @pytest.fixture
 def desk(personas: Any) -> dict[str, Any]:
     """The desk before the import: the agents' nicknames and two of the customers."""
@@ -283,30 +290,25 @@ def test_a_resolution_date_in_the_future_is_taken_for_a_typo(personas: Any, desk
 def test_the_same_bullet_under_two_customers_is_two_rows_and_older_imports_stay_imported(
     personas: Any, desk: dict[str, Any], tmp_path: Path
 ) -> None:
-    notes = tmp_path / "notes.md"
-    notes.write_text("## 星河科技\n- 5月20日 回访: 客户想要每周送达率报表\n"
-                     "## Bluewave Games\n- 5月20日 回访: 客户想要每周送达率报表\n", encoding="utf-8")  # fmt: skip
-    summary, _err = run(str(notes), "--year", "2025")
+    summary = run_text(tmp_path, "notes.md", "## 星河科技\n- 5月20日 回访: 客户想要每周送达率报表\n"
+                       "## Bluewave Games\n- 5月20日 回访: 客户想要每周送达率报表\n", "--year", "2025")  # fmt: skip
     assert summary["outcomes"] == {"checkin": 2}
     assert set(Checkin.objects.values_list("customer__name", flat=True)) == {"星河科技", "Bluewave Games"}
     # A row imported before the heading was part of a bullet's identity is still found.
     from aftersales.imports.read import read
 
-    old = tmp_path / "old.md"
-    old.write_text("## 星河科技\n- 2025-05-06 越南短信失败\n", encoding="utf-8")
-    assert run(str(old))[0]["imported"] == 1
-    (source,) = read(old)
+    assert run_text(tmp_path, "old.md", "## 星河科技\n- 2025-05-06 越南短信失败\n")["imported"] == 1
+    (source,) = read(tmp_path / "old.md")
     ImportedRow.objects.filter(fingerprint=source.fingerprint()).update(fingerprint=source.legacy_fingerprint())
-    again, _err = run(str(old))
+    again = run_text(tmp_path, "old.md", "## 星河科技\n- 2025-05-06 越南短信失败\n")
     assert again["duplicates"] == 1 and Ticket.objects.count() == 1
 
 
 @pytest.mark.parametrize("batch_size", ["1", "500"])
 def test_a_row_repeated_in_a_file_counts_once_whatever_the_batches(personas: Any, tmp_path: Path,
                                                                    batch_size: str) -> None:
-    log = tmp_path / "twice.csv"
-    log.write_text("日期,客户,问题描述\n,Kaito Pay,no date here\n,Kaito Pay,no date here\n", encoding="utf-8")
-    summary, _err = run(str(log), "--batch-size", batch_size)
+    summary = run_text(tmp_path, "twice.csv", "日期,客户,问题描述\n,Kaito Pay,no date here\n,Kaito Pay,no date here\n",
+                       "--batch-size", batch_size)
     assert (summary["quarantined"], summary["duplicates"]) == (1, 1)
     assert list(ImportedRow.objects.values_list("line", "outcome")) == [(2, "quarantined")]
 
@@ -314,10 +316,8 @@ def test_a_row_repeated_in_a_file_counts_once_whatever_the_batches(personas: Any
 def test_an_outcome_only_bullet_continues_the_bullet_before_it_under_its_heading(
     personas: Any, desk: dict[str, Any], tmp_path: Path
 ) -> None:
-    notes = tmp_path / "q2.md"
-    notes.write_text("## Bluewave Games\n- 2025-06-02 still waiting for the KSA sender ID\n- June 10 — approved!\n"
-                     "## 星河科技\n- 2025-06-11 已恢复。\n", encoding="utf-8")  # fmt: skip
-    summary, _err = run(str(notes))
+    summary = run_text(tmp_path, "q2.md", "## Bluewave Games\n- 2025-06-02 still waiting for the KSA sender ID\n"
+                       "- June 10 — approved!\n## 星河科技\n- 2025-06-11 已恢复。\n")  # fmt: skip
     # Under 星河科技 nothing comes before it: an outcome on its own is a ticket of its own.
     assert summary["outcomes"] == {"ticket": 2, "timeline": 1}
     waiting = Ticket.objects.get(customer=desk["bluewave"])
