@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.audit.models import AuditEntry
 
@@ -19,8 +20,10 @@ class AuditFilterForm(forms.Form):
     object_type = forms.ChoiceField(label=_("Object type"), required=False)
     action = forms.CharField(label=_("Action"), required=False, max_length=80,
                              help_text=_("The start of an action, e.g. customer. or customer.update."))
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}),
                               help_text=_("Included."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.customers.forms import AgentChoiceField
 from aftersales.feedback.models.quality import TONE_MAX, TONE_MIN
@@ -56,7 +57,8 @@ class SampleForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=pgettext_lazy("date range", "From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:

@@ -75,13 +75,15 @@ def basis_text(result: Runway) -> str:
     hours = int(result.span.total_seconds() // 3600)
     if hours >= 48:
         days = round(hours / 24)
-        over = ngettext("over the last %(n)d day", "over the last %(n)d days", days) % {"n": days}
+        span = ngettext("the last %(n)d day", "the last %(n)d days", days) % {"n": days}
     else:
-        over = ngettext("over the last %(n)d hour", "over the last %(n)d hours", max(hours, 1)) % {"n": max(hours, 1)}
-    text = ngettext("based on %(n)d reading", "based on %(n)d readings", result.readings) % {"n": result.readings}
-    text = f"{text} {over}"
+        span = ngettext("the last %(n)d hour", "the last %(n)d hours", max(hours, 1)) % {"n": max(hours, 1)}
+    # One sentence with its span, so that a language can put the span first (基于最近 3 天的 48 次读数).
+    text = ngettext("based on %(n)d reading over %(span)s", "based on %(n)d readings over %(span)s",
+                    result.readings) % {"n": result.readings, "span": span}  # fmt: skip
     if result.top_ups:
-        text += "; " + ngettext("%(n)d top-up ignored", "%(n)d top-ups ignored", result.top_ups) % {"n": result.top_ups}
+        ignored = ngettext("%(n)d top-up ignored", "%(n)d top-ups ignored", result.top_ups) % {"n": result.top_ups}
+        text = _("%(basis)s; %(ignored)s") % {"basis": text, "ignored": ignored}
     return text
 
 

@@ -80,3 +80,11 @@ def test_agents_and_viewers_are_refused_and_leads_get_the_link(personas):
     assert _client(personas.viewer).get("/audit/").status_code == 403
     assert 'data-testid="audit-link"' in _client(personas.lead).get("/tickets/").content.decode()
     assert 'data-testid="audit-link"' not in _client(personas.agent).get("/tickets/").content.decode()
+
+
+def test_the_date_filters_are_dates_in_chinese(personas, entries):
+    personas.lead.agent_profile.language = "zh-hans"
+    personas.lead.agent_profile.save()
+    html = _client(personas.lead).get("/audit/").content.decode()
+    assert "开始日期" in html and "结束日期" in html
+    assert "发件人" not in html  # (“From” as in an email's sender, which it used to say)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,6 +53,10 @@ def test_only_the_window_counts():
     assert result.readings == 73
     assert result.burn_per_hour == Decimal("0.1")
     assert result.basis == "based on 73 readings over the last 3 days"
+    with translation.override("zh-hans"):  # one sentence, its span first, Chinese punctuation
+        assert result.basis == "基于最近 3 天的 73 次读数"
+        with_top_up = runway.compute([*steady(Decimal(50), Decimal(1), 21), (T0 + timedelta(hours=22), Decimal(80))])
+        assert with_top_up.basis.endswith("；已忽略 1 次充值")
 
 
 def test_a_credit_limit_moves_the_floor_and_an_empty_account_has_run_out():
