@@ -41,7 +41,7 @@ from aftersales.portal.access import (
 )
 from aftersales.portal.forms import EmailForm, NewTicketForm, PasswordSignInForm, ReplyForm
 from aftersales.tickets.actions import TicketActionError
-from aftersales.tickets.models import DONE_STATUSES, OPEN_STATUSES
+from aftersales.tickets.models import CUSTOMER_WORDS, DONE_STATUSES, OPEN_STATUSES
 
 PAGE_SIZE = 20
 PortalView = Callable[..., HttpResponseBase]
@@ -220,6 +220,7 @@ def _detail(
     context = {
         "contact": contact,
         "ticket": ticket,
+        "description": ticket.description if ticket.channel in CUSTOMER_WORDS else "",
         "entries": public_messages(ticket),
         "form": form or ReplyForm(),
         "can_close": can_close(contact, ticket),

@@ -85,6 +85,11 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("Import")
 
 
+# Channels where a ticket's description is the customer's own words (their email, chat or portal message).
+# On the others (a phone log, the API, a monitor, an import) the desk wrote it for itself: the portal keeps it in.
+CUSTOMER_WORDS = (Channel.EMAIL, Channel.CHAT, Channel.PORTAL)
+
+
 class Status(models.TextChoices):
     NEW = "new", _("New")
     OPEN = "open", _("Open")

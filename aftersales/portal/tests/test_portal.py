@@ -192,6 +192,19 @@ def test_ticket_page_shows_public_messages_only(client, world, personas):
     assert client.get(f"/portal/tickets/{ticket.ref}/attachments/{note_file.pk}/").status_code == 404
 
 
+@pytest.mark.parametrize("channel", [Channel.MONITORING, Channel.PHONE, Channel.API, Channel.IMPORT])
+def test_a_description_the_desk_wrote_for_itself_stays_in(client, world, personas, channel):
+    ticket = make_ticket(
+        "Suspected SMS pumping", customer=personas.customer, channel=channel,
+        description="Triage: see /monitoring/alerts/4/ and the internal article fraud-alert-triage",
+    )
+    actions.record_reply(ticket=ticket, body="We paused traffic to NG while we check.", actor=personas.agent)
+    sign_in(client, world.master_contact)
+    page = client.get(f"/portal/tickets/{ticket.ref}/").content.decode()
+    assert "Suspected SMS pumping" in page and "We paused traffic to NG while we check." in page
+    assert "Triage" not in page and "/monitoring/alerts/" not in page
+
+
 def test_open_a_ticket_with_a_file(client, world, personas):
     sign_in(client, world.sub_contact)
     response = client.post(
