@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.audit.models import AuditEntry
+from aftersales.core.forms import DatePicker
 
 
 class AuditFilterForm(forms.Form):
@@ -21,9 +22,9 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=80,
                              help_text=_("The start of an action, e.g. customer. or customer.update."))
     date_from = forms.DateField(label=pgettext_lazy("date range", "From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+                                widget=DatePicker())  # fmt: skip
     date_to = forms.DateField(label=pgettext_lazy("date range", "To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}),
+                              widget=DatePicker(),
                               help_text=_("Included."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

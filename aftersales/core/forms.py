@@ -66,3 +66,15 @@ def attach_errors(form: Any, exc: ValidationError, default_field: str | None = N
     else:
         for text in exc.messages:
             form.add_error(default_field, text)
+
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker (``<input type="date">``), whose value is ISO (2027-03-01) in every
+    language. A plain ``DateInput`` writes the date in the page's language (2027/03/01 in Chinese),
+    which the browser rejects: the box showed empty, and a form saved unchanged cleared the date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from aftersales.core.access import require_staff
+from aftersales.core.forms import DatePicker
 from aftersales.core.search import query, tokens
 from aftersales.core.search.registry import Hit, sources
 
@@ -83,10 +84,10 @@ class SearchForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "starriver", "size": 16}),
     )
     date_from = forms.DateField(
-        label=pgettext_lazy("date range", "From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"), required=False, widget=DatePicker()
     )
     date_to = forms.DateField(
-        label=pgettext_lazy("date range", "To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"), required=False, widget=DatePicker()
     )
 
     def __init__(self, data: Any, *, user: Any) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
 from aftersales.core import clock
+from aftersales.core.forms import DatePicker
 from aftersales.customers.forms import customer_label, customers_in_hierarchy_order
 from aftersales.feedback.models.surveys import MAX_QUESTIONS
 from aftersales.feedback.surveys import SCOPE_CUSTOMERS, SCOPE_PRIMARY
@@ -28,7 +29,7 @@ class SurveyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, help_text=_("For the desk, e.g. “2026 Q4 check-up”."))
     closes_on = forms.DateField(
         label=_("Closes on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text=_("Answers can be given and changed until the end of this day."),
     )
     nps_en = forms.CharField(label=_("0–10 question (English)"), max_length=500, required=False)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from aftersales.core.forms import DatePicker
 from aftersales.customers.forms import AgentChoiceField
 from aftersales.feedback.models.quality import TONE_MAX, TONE_MIN
 
@@ -58,8 +59,8 @@ class SampleForm(forms.Form):
 
 class PeriodForm(forms.Form):
     start = forms.DateField(label=pgettext_lazy("date range", "From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=DatePicker())  # fmt: skip
+    end = forms.DateField(label=_("To (inclusive)"), required=False, widget=DatePicker())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

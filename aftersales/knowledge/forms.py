@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.forms import DatePicker
 from aftersales.customers.forms import AgentChoiceField, agents_queryset
 from aftersales.knowledge.models import ArticleStatus, Audience
 from aftersales.tickets.forms import CategoryField, split_tags
@@ -66,7 +67,7 @@ class ArticleForm(forms.Form):
     review_by = forms.DateField(
         label=_("Review by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
         help_text=_("After this date the article is listed on the knowledge-gaps page."),
     )
 

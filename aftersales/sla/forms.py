@@ -14,6 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.access import WRITE_ROLES
+from aftersales.core.forms import DatePicker
 from aftersales.sla.business_time import MIDNIGHT, parse_time
 from aftersales.sla.conditions import condition_choices
 from aftersales.sla.models import Calendar, Policy, validate_week
@@ -118,7 +119,7 @@ class CalendarForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DatePicker())
     is_workday = forms.TypedChoiceField(
         label=_("This day is"), coerce=lambda value: value == "1", widget=forms.RadioSelect,
         choices=[("0", _("a holiday (not worked)")), ("1", _("a working day (e.g. a make-up Saturday)"))],

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.forms import DatePicker
 from aftersales.customers.forms import CustomerChoiceField
 from aftersales.sms.models import PhoneNumber
 
@@ -73,7 +74,7 @@ class NumberForm(forms.Form):
         initial=PhoneNumber.Status.ACTIVE,
     )
     bought_at = forms.DateField(
-        label=_("Bought"), required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text=_("Empty: today.")
+        label=_("Bought"), required=False, widget=DatePicker(), help_text=_("Empty: today.")
     )
 
     def __init__(self, *args: Any, vendor: bool = False, **kwargs: Any) -> None:

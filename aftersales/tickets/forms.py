@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.core.forms import DatePicker
 from aftersales.customers.forms import AgentChoiceField, CustomerChoiceField, agent_label, customer_label
 from aftersales.customers.models import Contact
 from aftersales.people.models import Team
@@ -92,9 +93,9 @@ class QueueFilterForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices])
     created_from = forms.DateField(
-        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Created from"), required=False, widget=DatePicker()
     )
-    created_to = forms.DateField(label=_("Created to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(label=_("Created to"), required=False, widget=DatePicker())
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES, initial=DEFAULT_SORT)
 
     def __init__(self, *args: Any, agents: list[Any], **kwargs: Any) -> None:

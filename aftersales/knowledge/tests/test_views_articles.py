@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -212,3 +215,15 @@ def test_long_unchanged_stretches_are_folded_in_the_diff(client, no_seed, person
     assert "… 5 unchanged lines …" in page
     assert "第 6 步" in page and "第 5 步" not in page  # two lines of context before the change
     assert '<ins class="kb-add">先问客户</ins>' in page
+
+
+def test_the_review_date_survives_the_chinese_form(client, no_seed, personas):
+    # The browser's date box takes only 2027-03-01; written as 2027/03/01 (Chinese) it showed empty,
+    # and saving the form unchanged cleared the date.
+    article = make_article(personas.lead, review_by=dt.date(2027, 3, 1))
+    personas.admin.agent_profile.language = "zh-hans"
+    personas.admin.agent_profile.save()
+    client.force_login(personas.admin)
+    page = client.get(f"/knowledge/{article.pk}/edit/").content.decode()
+    box = re.search(r'<input type="date" name="review_by"[^>]*>', page)
+    assert box is not None and 'value="2027-03-01"' in box.group(0)
