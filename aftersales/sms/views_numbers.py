@@ -127,10 +127,11 @@ def _initial(number: PhoneNumber) -> dict[str, Any]:
 def number_edit(request: HttpRequest, number_id: int) -> HttpResponse:
     number = actions.get_number_for_user(request.user, number_id, write=True)
     vendor = number.source == PhoneNumber.Source.VENDOR
+    if number.status == PhoneNumber.Status.RELEASED:  # (e.g. the browser's Back after releasing it)
+        messages.warning(request, _("This number was released; add it again to hold it anew."))
+        return redirect(f"{_list_url()}?customer={number.customer.code}")
     form = NumberForm(request.POST or None, initial=_initial(number), vendor=vendor)
-    if number.status == PhoneNumber.Status.RELEASED:
-        form.add_error(None, _("This number was released; add it again to hold it anew."))
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             actions.update_number(actor=request.user, number=number, **form.cleaned_data)
         except ValidationError as exc:

@@ -193,6 +193,9 @@ def test_editing_and_releasing_a_hand_entered_number(client, personas):
     assert client.post(f"/sms/numbers/{number.pk}/release/").status_code == 302
     number.refresh_from_db()
     assert number.status == "released" and number.released_at is not None
+    again = client.get(f"/sms/numbers/{number.pk}/edit/", follow=True)  # the browser's Back: no form, no error page
+    assert again.status_code == 200
+    assert "This number was released; add it again to hold it anew." in again.content.decode()
 
 
 def test_a_synced_number_shows_only_its_cost_for_editing(client, personas):
