@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from aftersales.audit.log import record as audit
+from aftersales.audit.models import AuditEntry
 from aftersales.monitoring.models import Alert
 from aftersales.monitoring.monitors import MONITORS
 from aftersales.sms.balances import connector_options
@@ -38,6 +39,7 @@ class SuggestedAction:
     effect: str  # what it would do, in the reader's language
     performable: bool  # the desk can do it here (through the connector)
     vendor_case_url: str = ""  # otherwise: a guided vendor case
+    done: AuditEntry | None = None  # when it was done for this alert, and by whom (its audit entry)
 
 
 def is_fraud_alert(alert: Alert) -> bool:
@@ -82,10 +84,16 @@ def suggestions(alert: Alert) -> list[SuggestedAction]:
     prefix = (alert.evidence.get("params") or {}).get("prefix")
     account = alert.account
     found = []
+    done = {  # the last time each was done for this alert (``perform`` audits it)
+        entry.action.removeprefix("monitoring.fraud."): entry
+        for entry in AuditEntry.objects.filter(action__startswith="monitoring.fraud.", after__alert=alert.pk)
+        .order_by("at")
+    }
 
     def offer(key: str, label: str, effect: str) -> None:
         performable = can_perform(account, key)
-        found.append(SuggestedAction(key, label, effect, performable, "" if performable else _case_url(alert)))
+        found.append(SuggestedAction(key, label, effect, performable, "" if performable else _case_url(alert),
+                                     done.get(key)))  # fmt: skip
 
     if prefix:
         offer("block_prefix", _("Block prefix +%(prefix)s…") % {"prefix": prefix},

@@ -4,6 +4,7 @@ Health panel — as the staff see them."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -141,6 +142,11 @@ def test_blocking_the_prefix_through_the_simulator_is_an_audited_agent_action(cl
     entry = AuditEntry.objects.get(action="monitoring.fraud.block_prefix")
     assert entry.after["value"] == "23480312"
     assert "Prefix +23480312 blocked at the vendor" in Message.objects.filter(kind="note").get().body
+    # The page says it is done (no second button); the other action still asks before it acts.
+    page = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    assert 'data-testid="perform-block_prefix"' not in page
+    assert f"Done at the vendor on {entry.at.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M}" in page
+    assert 'data-confirm="Restrict country NG at the vendor now? The customer\'s traffic changes at once."' in page
 
 
 def test_suspending_the_sub_account_is_an_audited_agent_action(client: Any, personas: Any) -> None:
