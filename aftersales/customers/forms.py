@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core.access import WRITE_ROLES
 from aftersales.customers.models import Contact, Customer, CustomerStatus, Product, Tier
@@ -82,7 +83,8 @@ class CustomerFilterForm(forms.Form):
 
 class CustomerForm(forms.Form):
     code = forms.SlugField(
-        label=_("Short code"), max_length=40, help_text=_("Letters, digits and dashes, e.g. starriver")
+        label=pgettext_lazy("customer", "Short code"), max_length=40,
+        help_text=_("Letters, digits and dashes, e.g. starriver"),
     )
     name = forms.CharField(label=_("Name"), max_length=200)
     parent = forms.ModelChoiceField(

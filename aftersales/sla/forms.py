@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core.access import WRITE_ROLES
 from aftersales.core.forms import DatePicker
@@ -22,6 +23,14 @@ from aftersales.sla.models import Calendar, Policy, validate_week
 WEEKDAYS = (
     (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
     (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday")),
+)
+# A month grid's column heads (Mo Tu … in English, 一 二 … in Chinese): a weekday name cut short
+# reads "星期" seven times in Chinese.
+WEEKDAY_HEADS = (
+    pgettext_lazy("weekday, short", "Mo"), pgettext_lazy("weekday, short", "Tu"),
+    pgettext_lazy("weekday, short", "We"), pgettext_lazy("weekday, short", "Th"),
+    pgettext_lazy("weekday, short", "Fr"), pgettext_lazy("weekday, short", "Sa"),
+    pgettext_lazy("weekday, short", "Su"),
 )
 _INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})\s*$")
 

@@ -149,11 +149,12 @@ class Calendar(models.Model):
     def week_intervals(self) -> dict[int, list[tuple[dt.time, dt.time]]]:
         return parse_week(self.week)
 
-    def public_holidays(self, years: range) -> tuple[dict[dt.date, str], set[dt.date]]:
-        """(holiday date → name, make-up workdays) from the ``holidays`` package for ``years``."""
+    def public_holidays(self, years: range, language: str = "") -> tuple[dict[dt.date, str], set[dt.date]]:
+        """(holiday date → name, make-up workdays) from the ``holidays`` package for ``years``; the
+        names in ``language`` (a Django language code) where the package has them."""
         if not self.country:
             return {}, set()
-        names, workdays = _package_holidays(self.country, years.start, years.stop)
+        names, workdays = _package_holidays(self.country, years.start, years.stop, _HOLIDAY_LANGUAGES.get(language, ""))
         return dict(names), set(workdays)
 
     def day_sets(self, years: range) -> tuple[set[dt.date], set[dt.date]]:
@@ -188,16 +189,23 @@ class Calendar(models.Model):
         Calendar.objects.filter(pk=self.pk).update(version=self.version)
 
 
+# Django's language codes → the ``holidays`` package's, for the holidays' names.
+_HOLIDAY_LANGUAGES = {"zh-hans": "zh_CN", "en": "en_US"}
+
+
 @functools.lru_cache(maxsize=32)
 def _package_holidays(
-    country: str, first: int, stop: int
+    country: str, first: int, stop: int, language: str = ""
 ) -> tuple[tuple[tuple[dt.date, str], ...], frozenset[dt.date]]:
     """The package's holidays and make-up workdays, once per process (its lunar arithmetic is slow:
-    about 60 ms a year for China), so that an override change only rebuilds the tables."""
+    about 60 ms a year for China), so that an override change only rebuilds the tables. Names in
+    ``language`` when the country's calendar has it, else in its own default."""
     import holidays as holidays_package
 
     try:
-        data = holidays_package.country_holidays(country, years=list(range(first, stop)))
+        supported = holidays_package.country_holidays(country).supported_languages if language else ()
+        data = holidays_package.country_holidays(country, years=list(range(first, stop)),
+                                                 language=language if language in supported else None)  # fmt: skip
     except NotImplementedError:
         return (), frozenset()
     return tuple(sorted(data.items())), frozenset(getattr(data, "weekend_workdays", set()))

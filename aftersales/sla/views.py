@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,7 +30,7 @@ from aftersales.sla.access import (
     require_reader,
 )
 from aftersales.sla.checks import calendars_missing_next_year
-from aftersales.sla.forms import WEEKDAYS, CalendarForm, OverrideForm, PolicyForm, format_intervals
+from aftersales.sla.forms import WEEKDAY_HEADS, WEEKDAYS, CalendarForm, OverrideForm, PolicyForm, format_intervals
 from aftersales.sla.models import Calendar, Policy
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -98,7 +99,7 @@ def _calendar_form(request: HttpRequest, calendar: Calendar | None) -> HttpRespo
 def year_view(calendar: Calendar, year: int) -> list[dict[str, Any]]:
     """Twelve months of weeks (Monday first); each day a dict with its kind and a description."""
     engine = calendar.engine()
-    names, _workdays = calendar.public_holidays(range(year, year + 1))
+    names, _workdays = calendar.public_holidays(range(year, year + 1), get_language())
     overrides = {o.date: o for o in calendar.overrides.filter(date__year=year)}
     weekly = {day for day in range(7) if engine.week[day]}
     months = []
@@ -153,7 +154,7 @@ def _calendar_page(request: HttpRequest, calendar: Calendar, year: int, form: Ov
                     counts[cell["kind"]] = counts.get(cell["kind"], 0) + 1
     return render(request, "sla/calendar_detail.html", {
         "calendar": calendar, "year": year, "months": months,
-        "weekday_names": [label for _day, label in WEEKDAYS],
+        "weekday_names": [(label, WEEKDAY_HEADS[day]) for day, label in WEEKDAYS],
         "week": [(label, format_intervals((calendar.week or {}).get(str(day), []))) for day, label in WEEKDAYS],
         "working_days": counts.get("work", 0) + counts.get("makeup", 0),
         "overrides": list(calendar.overrides.filter(date__year=year)),

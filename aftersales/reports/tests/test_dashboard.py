@@ -215,6 +215,10 @@ def test_the_dashboard_renders_in_chinese(client, personas):
     assert "通道路由" in page  # the category in its Chinese name
     assert ">分类</a>" in page  # the breakdown tabs
     assert "Routes" not in page
+    # Counts, not times: the tile and the chart's legend (they read 创建于 and 开启时间 / 解决时间).
+    assert '<span class="dash-tile-label">新建</span>' in page
+    assert "</span>新建 <span" in page and "</span>已解决 <span" in page
+    assert "创建于" not in page and "开启时间" not in page
 
 
 @pytest.mark.django_db

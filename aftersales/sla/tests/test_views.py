@@ -86,6 +86,17 @@ def test_year_view_shows_holidays_and_make_up_days_with_text_not_only_colour(cli
     for words in ("Working day", "Holiday", "Make-up workday (调休)", "Weekend (not worked)"):
         assert words in html  # the legend
     assert 'href="?year=2024"' in html and 'href="?year=2026"' in html
+    assert '<abbr title="Monday">Mo</abbr>' in html
+
+
+def test_the_year_view_in_chinese_names_weekdays_and_holidays_in_chinese(client, personas, freeze) -> None:
+    personas.viewer.agent_profile.language = "zh-hans"
+    personas.viewer.agent_profile.save()
+    client.force_login(personas.viewer)
+    html = client.get(calendar_url(Calendar.get_default(), 2025)).content.decode()
+    heads = re.findall(r'<abbr title="[^"]+">([^<]+)</abbr>', html)[:7]
+    assert heads == ["一", "二", "三", "四", "五", "六", "日"]  # (a cut-short 星期一 read 星期 seven times)
+    assert "国庆节" in day_cell(html, "2025-10-01") and "National Day" not in html
 
 
 def test_lead_adds_next_years_tiaoxiu_and_the_warning_goes(client, personas, freeze) -> None:

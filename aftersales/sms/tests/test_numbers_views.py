@@ -6,9 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 
+from aftersales.customers.forms import CustomerForm
 from aftersales.sms import numbers as actions
 from aftersales.sms.models import PhoneNumber, VendorAccount
+from aftersales.sms.models.registrations import RegistrationType
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +272,10 @@ def test_admin_lists_numbers_and_audits_a_correction(client, personas):
     number.refresh_from_db()
     assert number.monthly_cost == Decimal("1.1")
     assert AuditEntry.objects.filter(action="sms.number.admin_change", actor=personas.admin).exists()
+
+
+def test_a_short_code_number_is_not_a_customer_code_in_chinese():
+    with translation.override("zh-hans"):
+        assert str(PhoneNumber.Type.SHORT_CODE.label) == "短码"
+        assert str(RegistrationType.SHORT_CODE.label) == "短码"
+        assert str(CustomerForm().fields["code"].label) == "客户代码"
