@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.formats import number_format
 
 
@@ -96,7 +97,8 @@ def line_chart(
     if axes:
         for fraction in (0.0, 0.5, 1.0):
             at = start + (end - start) * fraction
-            x_ticks.append(Tick(x(at), at.strftime(x_format)))
+            local = timezone.localtime(at) if timezone.is_aware(at) else at  # the reader's clock, as the page's times
+            x_ticks.append(Tick(x(at), local.strftime(x_format)))
     return Chart(width, height, left, top, right, bottom, lines, y_ticks, x_ticks, unit, low, high, axes)
 
 
