@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.forms import DatePicker
@@ -267,6 +268,15 @@ class TicketRefForm(TicketPageForm):
         return self.cleaned_data["ref"].strip().upper()
 
 
+def contacts_of(customer: Any) -> Any:
+    """The contacts a new ticket of ``customer`` (its pk, as the form holds it) may name; none without one."""
+    try:
+        pk = int(customer)
+    except (TypeError, ValueError):
+        return Contact.objects.none()
+    return Contact.objects.filter(customer_id=pk).select_related("customer__parent").order_by("name")
+
+
 class ContactChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} — {customer_label(obj.customer)}"
@@ -283,7 +293,7 @@ class NewTicketForm(forms.Form):
     )
     contact = ContactChoiceField(
         label=_("Contact"), required=False, empty_label=_("— none —"),
-        queryset=Contact.objects.select_related("customer__parent").order_by("customer__name", "name"),
+        queryset=Contact.objects.select_related("customer__parent"), help_text=_("The chosen customer's contacts."),
     )
     subject = forms.CharField(label=_("Subject"), max_length=255)
     description = forms.CharField(
@@ -301,6 +311,16 @@ class NewTicketForm(forms.Form):
         category.load(_("— none —"))
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("data-testid", f"{self.testid_prefix}-{name}")
+        # Only the chosen customer's contacts (a ticket's contact must be its customer's); choosing
+        # another customer fetches its list (htmx), so the page never lists every contact of the desk.
+        # (The field still takes any contact: one of another customer is refused by the action, by name.)
+        contact = self.fields["contact"]
+        assert isinstance(contact, ContactChoiceField)
+        shown = ContactChoiceField(queryset=contacts_of(self["customer"].value()), empty_label=contact.empty_label)
+        contact.widget.choices = list(shown.choices)  # type: ignore[attr-defined,arg-type]
+        self.fields["customer"].widget.attrs.update({
+            "hx-get": reverse_lazy("tickets:new_contacts"), "hx-target": "#id_contact", "hx-trigger": "change",
+        })  # fmt: skip
 
     def clean_tags(self) -> list[str]:
         return split_tags(self.cleaned_data.get("tags", ""))

@@ -6,6 +6,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.new_ticket, name="new"),
+    path("new/contacts/", views.new_ticket_contacts, name="new_contacts"),
     path("workload/", views_workload.workload_page, name="workload"),
     path("root-causes/", views_root_causes.root_causes, name="root_causes"),
     path("root-causes/<int:pk>/", views_root_causes.edit_root_cause, name="root_cause_edit"),

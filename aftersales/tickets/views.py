@@ -263,6 +263,14 @@ def attachment(request: HttpRequest, ref: str, attachment_id: int) -> FileRespon
 
 # --- New ticket ----------------------------------------------------------------------------
 @login_required
+def new_ticket_contacts(request: HttpRequest) -> HttpResponse:
+    """The contact list's options for the customer chosen on the new-ticket form (htmx)."""
+    require_write(request.user)
+    contact = NewTicketForm(initial={"customer": request.GET.get("customer")}).fields["contact"]
+    return render(request, "tickets/_contact_options.html", {"choices": contact.widget.choices})  # type: ignore[attr-defined]
+
+
+@login_required
 def new_ticket(request: HttpRequest) -> HttpResponse:
     require_write(request.user)
     if request.method == "POST":

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from aftersales.testing.browser import sign_in
 from aftersales.testing.factories import make_contact, make_customer, make_user
+from aftersales.tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -30,6 +31,10 @@ def test_agent_works_a_ticket_for_a_subaccount_end_to_end(page, live_server):
     form.get_by_label("Customer", exact=True).select_option(
         label="Starriver Tech › Starriver Sub-account 3 (starriver-sub3)"
     )
+    # The contact list fetches the chosen customer's contacts (there were none to pick before).
+    contact = form.get_by_label("Contact", exact=True)
+    contact.locator("option", has_text="Zhou Min").wait_for(state="attached")
+    contact.select_option(label="Zhou Min — Starriver Tech › Starriver Sub-account 3")
     form.get_by_label("Owner", exact=True).select_option(label="— unassigned —")
     form.get_by_label("Subject", exact=True).fill("Sub-account 3 cannot send to Vietnam")
     form.get_by_label("What the customer said", exact=True).fill(
@@ -41,6 +46,8 @@ def test_agent_works_a_ticket_for_a_subaccount_end_to_end(page, live_server):
     ref = page.get_by_test_id("ticket-ref").inner_text()
     assert page.get_by_test_id("ticket-status").inner_text() == "New"
     assert "Starriver Sub-account 3" in page.get_by_test_id("customer-panel").inner_text()
+    contact_set = Ticket.objects.get(ref=ref).contact
+    assert contact_set is not None and contact_set.name == "Zhou Min"
 
     page.get_by_test_id("composer-kind-reply").check()
     page.get_by_test_id("reply-box").fill("We are checking the Vietnamese route with the vendor.")

@@ -71,3 +71,22 @@ def test_missing_subject_is_shown_next_to_the_field(client, personas):
     response = client.post(NEW, {"channel": "phone", "subject": "", "priority": "3"})
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
+
+
+def test_the_contact_list_follows_the_chosen_customer(client, personas):
+    mine = make_contact(personas.customer, "Zhou Min")
+    stranger = make_contact(personas.other_customer, "Wu Lan")
+    client.force_login(personas.agent)
+    html = client.get(NEW).content.decode()
+    contacts = html[html.index('name="contact"'):html.index("</select>", html.index('name="contact"'))]
+    assert "Zhou Min" not in contacts and "Wu Lan" not in contacts  # no customer chosen yet: none listed
+    assert f'hx-get="{reverse("tickets:new_contacts")}"' in html
+    options = client.get(reverse("tickets:new_contacts"), {"customer": personas.customer.pk}).content.decode()
+    assert f'<option value="{mine.pk}">Zhou Min — ' in options and "Wu Lan" not in options
+    assert client.get(reverse("tickets:new_contacts"), {"customer": "nonsense"}).content.decode().count("<option") == 1
+    refused = client.post(NEW, {"channel": "phone", "customer": personas.other_customer.pk, "priority": "3"})
+    assert refused.status_code == 400  # (no subject): the list shown again is the chosen customer's
+    again = refused.content.decode()
+    assert f'<option value="{stranger.pk}">Wu Lan — ' in again and "Zhou Min" not in again
+    client.force_login(personas.viewer)
+    assert client.get(reverse("tickets:new_contacts"), {"customer": personas.customer.pk}).status_code == 403
