@@ -252,6 +252,7 @@ def test_page_shows_in_chinese_for_a_chinese_speaking_agent(client, personas, ti
     client.force_login(personas.agent)
     html = client.get(url("detail", ticket)).content.decode()
     assert '<html lang="zh-hans">' in html
+    assert "负责人：" in html and "负责人:" not in html  # a full-width colon, no space (labels.colon)
 
 
 def test_description_is_not_shown_twice_when_the_first_message_repeats_it(client, personas):
