@@ -95,7 +95,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, forms: dict[str, Any])
                 choice for choice in Status.choices if choice[0] != Status.NEW
             ]
         context.update({
-            "reply_form": ReplyForm(),
+            "reply_form": ReplyForm() if ticket.merged_into_id is None else None,  # (write where it went)
             "status_form": status_form,
             "assign_form": AssignForm(initial={"owner": ticket.owner_id, "team": ticket.team_id}),
             "properties_form": PropertiesForm(initial={

@@ -62,11 +62,14 @@ def test_similar_resolved_tickets_are_listed_with_what_solved_them(client, rejec
     actions.mark_solved(ticket=old, article=rejected_article, actor=personas.agent)
     ticket_actions.change_status(ticket=old, status="resolved", actor=personas.agent)
     still_open = make_ticket("模板被拒 again", customer=personas.customer)
+    duplicate = make_ticket("模板被拒，无法发送 (again)", customer=personas.customer, description="模板审核不通过")
+    ticket_actions.merge_tickets(source=duplicate, target=still_open, actor=personas.agent)  # closed, not solved
     ticket = make_ticket("短信模板被拒", customer=personas.customer, contact=personas.contact)
     client.force_login(personas.agent)
     page = _panel(client, ticket)
     similar = page.split('data-testid="similar-tickets"')[1]
     assert old.ref in similar and still_open.ref not in similar and ticket.ref not in similar
+    assert duplicate.ref not in similar
     assert "solved with" in similar
 
 

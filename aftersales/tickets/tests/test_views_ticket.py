@@ -200,6 +200,8 @@ def test_merge_moves_to_target_and_shows_notice(client, personas, ticket):
     assert f"{ticket.ref} was merged into this ticket." in target_page
     source_page = client.get(url("detail", ticket)).content.decode()
     assert 'data-testid="merged-notice"' in source_page and target.ref in source_page
+    assert 'id="composer"' not in source_page  # (writing there is refused: the notice says where to write)
+    assert 'id="composer"' in target_page
 
 
 def test_link_shows_on_both_tickets(client, personas, ticket):
