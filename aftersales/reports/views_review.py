@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,13 +31,20 @@ def _languages() -> list[tuple[str, str]]:
     return [("zh-hans", "中文（简体）"), ("en", "English")]
 
 
+def _reader_language() -> str:
+    """The report's language unless one is chosen: the reader's own (Chinese when it is not one a
+    report is written in)."""
+    language = get_language() or ""
+    return language if language in rendering.LANGUAGES else "zh-hans"
+
+
 def _formats() -> list[tuple[str, str]]:
     return [("html", _("Web page")), ("pdf", "PDF"), ("md", "Markdown"), ("xlsx", _("Excel (XLSX)"))]
 
 
 def _read(request: HttpRequest) -> tuple[Scope, str, str]:
     """Scope, language and format from the query string; ScopeError with a clear message."""
-    language = request.GET.get("language") or "zh-hans"
+    language = request.GET.get("language") or _reader_language()
     if language not in rendering.LANGUAGES:
         raise ScopeError(_("There is no report language “%(language)s”: use zh-hans or en.") % {"language": language})
     fmt = request.GET.get("format") or "html"
@@ -48,7 +56,7 @@ def _read(request: HttpRequest) -> tuple[Scope, str, str]:
 
 def _page(request: HttpRequest, *, status: int = 200, **extra: object) -> HttpResponse:
     form = {"period": request.GET.get("period", ""), "from": request.GET.get("from", ""),
-            "to": request.GET.get("to", ""), "language": request.GET.get("language") or "zh-hans",
+            "to": request.GET.get("to", ""), "language": request.GET.get("language") or _reader_language(),
             "format": request.GET.get("format") or "html"}
     if not any((form["period"], form["from"], form["to"])):
         form["period"] = periods.last_month().code

@@ -169,6 +169,7 @@ def test_the_form_and_bad_input(client, personas):
     with time_machine.travel(NOW, tick=False):
         form = client.get("/reports/review/")
         assert form.status_code == 200 and 'value="2026-10"' in form.content.decode()
+        assert '<option value="en" selected>' in form.content.decode()  # the reader's language first
         bad = client.get("/reports/review/?period=2026-13")
         assert bad.status_code == 400 and "2026-13" in bad.content.decode()
         bad = client.get("/reports/review/?period=2026-10&language=fr")
