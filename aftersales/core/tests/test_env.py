@@ -37,3 +37,20 @@ def test_local_secret_is_created_once_private(tmp_path):
     first = local_secret(path)
     assert local_secret(path) == first
     assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def _desk_language(tmp_path, value):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LANGUAGE_CODE": value, "AFTERSALES_VAR_DIR": str(tmp_path), "DATABASE_URL": "",
+           "DJANGO_SETTINGS_MODULE": "aftersales.settings"}  # fmt: skip
+    code = "from django.conf import settings; print(settings.LANGUAGE_CODE)"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
+
+
+def test_the_desk_language_is_a_setting_and_a_wrong_one_is_refused(tmp_path):
+    assert _desk_language(tmp_path, "zh-hans").stdout.strip() == "zh-hans"
+    wrong = _desk_language(tmp_path, "fr")
+    assert wrong.returncode != 0 and "LANGUAGE_CODE must be one of en, zh-hans, not 'fr'" in wrong.stderr
