@@ -164,3 +164,63 @@ def test_more_matches_than_the_index_counts_says_more_than(client, personas, mon
     page = signed_in(client, personas.agent).get(SEARCH, {"q": "quokka"})
     assert len(hit_refs(page)) == 20
     assert "1–20 of more than 21 results (the newest first)" in page.content.decode()
+
+
+def hits(response: Any) -> list[tuple[str, str]]:
+    assert response.status_code == 200
+    return re.findall(r'data-testid="search-hit" data-kind="([a-z]+)" data-ref="([^"]*)"', response.content.decode())
+
+
+# A long how-to whose title is the query, and a short article that uses the word once, in
+# passing: what the demo's knowledge base holds (送达率下降排查 …, 【内部】定期回访客户 …).
+ZH_CODES = [("空号", "清洗号码库"), ("停机", "稍后重试"), ("关机", "等待开机后重发"),
+            ("被运营商拦截", "检查签名和模板"), ("进入黑名单", "联系原厂解除"), ("欠费", "提醒终端用户"),
+            ("携号转网", "更新号段路由"), ("超出频率限制", "降低发送频率")] * 6  # fmt: skip
+EN_CODES = [("unknown", "clean the list"), ("switched off", "retry later"), ("barred", "check the sender"),
+            ("blacklisted", "ask the vendor to lift it"), ("ported", "update the prefix routing"),
+            ("over the rate limit", "slow the sending down")] * 8  # fmt: skip
+RANKING_CASES = {
+    "zh": {
+        "q": "送达率",
+        "language": "zh-hans",
+        "titled": "送达率下降排查：按回执错误码（DLR err-code）逐项处理",
+        "body": "\n".join(f"回执错误码 {n:03d}：号码{cause}，处理：{fix}。" for n, (cause, fix) in enumerate(ZH_CODES)),
+        "passing": "【内部】定期回访客户：频率、话术和记录",
+        "passing_body": "每月回访一次重点客户，问问最近的送达率和投诉情况，记录在客户备注里。",
+        "ticket": "客户反馈今天的送达率比昨天低，请帮忙看看是哪个通道的问题。批次号 {n}",
+    },
+    "en": {
+        "q": "delivery rate",
+        "language": "en",
+        "titled": "Delivery rate drops: check the DLR error codes one by one",
+        "body": "\n".join(f"DLR error {n:03d}: number {cause}; {fix}." for n, (cause, fix) in enumerate(EN_CODES)),
+        "passing": "Internal: regular check-in calls with customers",
+        "passing_body": "Call key customers monthly, ask about their delivery rate and complaints, note it.",
+        "ticket": "Our delivery rate dropped this morning, can you check which route is failing? Batch {n}",
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(RANKING_CASES))
+def test_an_article_titled_with_the_query_comes_before_the_tickets_that_mention_it(client, personas, case):
+    """30 short tickets use the query's words in their text; the article titled with them is
+    long (bm25 / ts_rank alone ranked it behind every ticket and behind an article that uses
+    the words once). A title match comes first, however long the body, on both databases."""
+    from aftersales.core.search import index
+    from aftersales.knowledge.actions import create_article
+
+    c = RANKING_CASES[case]
+    index.clear(["article"])  # the shipped articles (the seed) hold these words too
+    for n in range(30):
+        make_ticket(f"Ticket {n}", customer=personas.customer, description=c["ticket"].format(n=n))
+    titled = create_article(actor=None, language=c["language"], status="published", key="titled",
+                            title=c["titled"], problem=c["body"], solution=c["body"][::-1])  # fmt: skip
+    create_article(actor=None, language=c["language"], status="published", key="passing",
+                   title=c["passing"], problem=c["passing_body"], solution="-")  # fmt: skip
+    assert titled.group.key == "titled"
+    client = signed_in(client, personas.agent)
+
+    first = hits(client.get(SEARCH, {"q": c["q"]}))
+    assert len(first) == 20 and first[0] == ("article", "titled")
+    articles = hits(client.get(SEARCH, {"q": c["q"], "kind": "article"}))
+    assert articles == [("article", "titled"), ("article", "passing")]

@@ -89,7 +89,9 @@ class SearchDoc(models.Model):
 
     ``tokens`` is made in Python (``aftersales.core.search.tokens``) and indexed by the database:
     an FTS5 table kept in sync by triggers on SQLite, a GIN index on
-    ``array_to_tsvector(string_to_array(tokens, ' '))`` on PostgreSQL (migration 0003). Written
+    ``array_to_tsvector(string_to_array(tokens, ' '))`` on PostgreSQL (migration 0003).
+    ``title_tokens`` (the title's tokens alone, migration 0004) is not indexed: the ranking reads
+    it for the matching rows only (``search.query``). Written
     only through ``aftersales.core.search.index``; ``customer_id`` is a plain number because core
     knows no customers.
     """
@@ -99,6 +101,8 @@ class SearchDoc(models.Model):
     ref = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500, blank=True)
     tokens = models.TextField(blank=True)
+    # The title's own tokens (also in ``tokens``): a query word found here ranks the document first.
+    title_tokens = models.TextField(blank=True, default="")
     customer_id = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=30, blank=True)
     scope = models.CharField(max_length=30, blank=True)

@@ -27,6 +27,7 @@ _PUT_FIELDS = (
     "ref",
     "title",
     "tokens",
+    "title_tokens",
     "customer_id",
     "status",
     "scope",
@@ -60,6 +61,7 @@ def _row(
         "ref": (ref or "")[:200],
         "title": title,
         "tokens": tokens,
+        "title_tokens": index_tokens(title),
         "customer_id": customer_id,
         "status": status or "",
         "scope": scope or "",
@@ -123,14 +125,17 @@ def append(kind: str, object_id: int, text: str) -> None:
 def update_meta(kind: str, object_id: int, **fields: Any) -> None:
     """Change filterable fields (status, customer_id, scope, title, ref, language, happened_at).
 
-    A new title's words are added to the tokens (the old title's words stay until the next ``put``).
+    A new title's words are added to the tokens (the old title's words stay there until the next
+    ``put``) and replace the title's own tokens (what ranking looks at).
     """
     values = _meta_values("update_meta", fields, META_FIELDS)
     if not values:
         return
     with transaction.atomic():
-        if values.get("title"):
+        if "title" in values:
             values["title"] = values["title"][:500]
+            values["title_tokens"] = index_tokens(values["title"])
+        if values.get("title"):
             stored = (
                 SearchDoc.objects.select_for_update()
                 .filter(kind=kind, object_id=object_id)

@@ -1,7 +1,10 @@
 """Asking the search index: ``search`` (the search box and the API) and ``similar`` (suggestions).
 
-``search``: every query term must match (see ``tokens.query_terms``), documents are ranked by
-the database (bm25 on SQLite, ts_rank on PostgreSQL), ties newest first; ``count`` is exact up
+``search``: every query term must match (see ``tokens.query_terms``). Documents are ranked
+first by how many of the query's words their *title* holds (``SearchDoc.title_tokens``, checked
+the same way on both databases), then by the database's rank (bm25 on SQLite, ts_rank on
+PostgreSQL: the tokens are stored once each, so among documents that all match it only prefers
+the shorter), ties newest first; see :func:`_title_first`. ``count`` is exact up
 to ``COUNT_CAP`` (then ``count_capped``, and the newest matches instead of ranked ones).
 Snippets come from each source's original text, highlighted. Exact lookups
 registered by the apps (a ticket ref, a phone number…) go to ``.exact``.
@@ -19,7 +22,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection, transaction
@@ -28,7 +31,7 @@ from django.utils import timezone
 from aftersales.core.search import registry, snippets
 from aftersales.core.search.backends import Match, get_backend
 from aftersales.core.search.registry import Hit
-from aftersales.core.search.tokens import jieba_tokenizer, normalize, query_parts, query_terms
+from aftersales.core.search.tokens import QueryPart, jieba_tokenizer, normalize, query_parts, query_terms
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +231,37 @@ def _newest_id() -> int:
     return cached[1]
 
 
+def _title_first(match: Match, parts: list[QueryPart], terms: list[str]) -> Match:
+    """``match`` scored title first: the number of the query's words (``parts``) whose every
+    term is among the document's title tokens, plus the database's rank squeezed into [0, 1).
+
+    So a document whose title holds more of the query's words always comes first, however long
+    its body (bm25 and ts_rank, on tokens stored once each, only tell matching documents apart by
+    their length: a long article would otherwise rank behind every short ticket); among equals
+    the database's rank (the shorter) decides, as before. The title check is a ``LIKE`` on the
+    padded ``title_tokens`` of each matching row, the same on both databases, so both give the
+    same order. (FTS5 column weights would do on SQLite, but ``setweight`` does nothing to
+    PostgreSQL's positionless lexemes.)
+    """
+    have = set(terms)
+    checks: list[str] = []
+    params: list[Any] = []
+    for part in parts:
+        # query_terms may keep the exact word instead of the prefix, and cuts at MAX_TERMS.
+        wanted = [t[:-1] if t not in have and t.endswith("*") and t[:-1] in have else t for t in part.terms()]
+        if not wanted or not have.issuperset(wanted):
+            continue
+        # A term is one token: " 送达 " anywhere in " … ", a prefix " voda" at a token's start.
+        params.extend(f"% {t[:-1]}%" if t.endswith("*") else f"% {t} %" for t in wanted)
+        title_has = " AND ".join(["(' ' || d.title_tokens || ' ') LIKE %s"] * len(wanted))
+        checks.append(f"CASE WHEN {title_has} THEN 1 ELSE 0 END")
+    if not checks:
+        return match
+    # 1 - 1 / (1 + rank) keeps the rank's order (rank > 0) and stays below 1: the title count leads.
+    score = f"({' + '.join(checks)}) + 1.0 - 1.0 / (1.0 + CAST({match.score} AS double precision))"
+    return replace(match, score=score, score_params=[*params, *match.score_params])
+
+
 def _count(match: Match, filters: list[str], filter_params: list[Any], cap: int) -> int:
     """How many documents match, counting at most ``cap + 1``."""
     where = " AND ".join([match.where, *filters])
@@ -306,7 +340,7 @@ def search(
     allowed = _allowed_kinds(kinds, user)
     if not terms or allowed == []:
         return SearchPage(count=0, items=[], page=page, per_page=per_page, exact=exact)
-    match = get_backend().match([terms])
+    match = _title_first(get_backend().match([terms]), query_parts(q), terms)
     filters, params = _filters(
         kinds=allowed,
         status=status,

@@ -184,6 +184,62 @@ def test_hits_have_url_ref_title_and_ranking(notes: Notes) -> None:
     assert hit.score > page.items[1].score
 
 
+def test_a_title_match_ranks_first_however_long_the_body(notes: Notes) -> None:
+    """Tokens are stored once each, so the database's rank alone only prefers shorter documents:
+    a long article titled with the query came after every short note that mentions it once."""
+    body = "\n".join(f"回执错误码 {n:03d}：号码状态异常，处理方法 {n}，参考通道 route{n}" for n in range(80))
+    notes.add(1, "送达率下降排查：按回执错误码逐项处理", body)
+    for i in range(2, 32):
+        notes.add(i, f"客户反馈 {i}", f"今天的送达率比昨天低 {i}")
+    page = search("送达率")
+    assert page.count == 31 and ids(page)[0] == 1
+    assert page.items[0].score > page.items[1].score >= page.items[-1].score
+    # Without a title match the same order as before: the shortest first.
+    assert ids(search("号码状态")) == [1]
+    notes.add(40, "x", "号码状态 short")
+    assert ids(search("号码状态")) == [40, 1]
+
+
+def test_the_more_of_the_query_the_title_holds_the_higher(notes: Notes) -> None:
+    notes.add(1, "Low balance", "Vonage says the 余额 is low")
+    notes.add(2, "余额不足", "Vonage 余额 low")
+    notes.add(3, "Vonage 余额不足", "please top up " * 40)
+    notes.add(4, "Other", "vonage 余额")
+    assert ids(search("vonage 余额")) == [3, 2, 4, 1]  # 2 words, 1, then 0 (shortest first)
+    assert ids(search("余额 vona")) == [3, 2, 4, 1]  # the half-typed last word is a prefix in the title too
+    notes.add(5, "Vodafone outage", "vodafone routes down " + "detail " * 50)
+    notes.add(6, "Outage", "vodafone down")
+    assert ids(search("voda")) == [5, 6]
+    assert ids(search("余")) == [2, 3, 4, 1]  # one character: a prefix of a title token (both titles: shorter first)
+
+
+def test_a_new_title_moves_a_document(notes: Notes) -> None:
+    notes.add(1, "模板被拒", "营销短信模板被运营商拒绝，需要修改签名" * 5)
+    notes.add(2, "Other", "模板")
+    assert ids(search("模板")) == [1, 2]
+    index.update_meta(KIND, 1, title="签名问题")
+    index.update_meta(KIND, 2, title="模板审核")
+    assert ids(search("模板")) == [2, 1]
+    assert SearchDoc.objects.get(kind=KIND, object_id=1).title_tokens.split() == ["签名", "问题", "名问", "题"]
+
+
+def test_migration_0004_fills_existing_title_tokens(notes: Notes, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("aftersales.core.migrations.0004_searchdoc_title_tokens")
+    notes.add(1, "余额不足", "text")
+    notes.add(2, "", "余额")
+    notes.add(3, "Vonage 余额", "text")
+    made = dict(SearchDoc.objects.filter(kind=KIND).values_list("object_id", "title_tokens"))
+    SearchDoc.objects.filter(kind=KIND).update(title_tokens="")  # as the upgrade finds them
+    monkeypatch.setattr(migration, "BATCH", 2)
+    migration.fill_title_tokens(None, type("Editor", (), {"connection": connection})())
+    assert dict(SearchDoc.objects.filter(kind=KIND).values_list("object_id", "title_tokens")) == made
+    assert made[1] and made[2] == "" and ids(search("余额")) == [3, 1, 2]
+
+
 def test_snippet_marks_matches_and_escapes_html(notes: Notes) -> None:
     notes.add(1, "<script>alert(1)</script>", "客户说 <b>短信</b> 发送失败 & 余额不足")
     hit = search("短信").items[0]
