@@ -121,6 +121,7 @@ MATRIX: list[Row] = [
     # tickets
     Row("tickets:queue", "GET", "/tickets/", PAGE),
     Row("tickets:new", "GET", "/tickets/new/", WRITE_PAGE),
+    Row("tickets:new_contacts", "GET", "/tickets/new/contacts/?customer={customer_pk}", WRITE_PAGE),
     Row(
         "tickets:new",
         "POST",
