@@ -268,18 +268,21 @@ class TicketRefForm(TicketPageForm):
         return self.cleaned_data["ref"].strip().upper()
 
 
-def contacts_of(customer: Any) -> Any:
-    """The contacts a new ticket of ``customer`` (its pk, as the form holds it) may name; none without one."""
-    try:
-        pk = int(customer)
-    except (TypeError, ValueError):
-        return Contact.objects.none()
-    return Contact.objects.filter(customer_id=pk).select_related("customer__parent").order_by("name")
-
-
 class ContactChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} — {customer_label(obj.customer)}"
+
+
+def contact_choices(customer: Any) -> list[tuple[Any, str]]:
+    """The contact list's options for a new ticket of ``customer`` (its pk, as the form holds it):
+    its contacts after "— none —"; only that without a customer."""
+    try:
+        contacts = Contact.objects.filter(customer_id=int(customer))
+    except (TypeError, ValueError):
+        contacts = Contact.objects.none()
+    field = ContactChoiceField(queryset=contacts.select_related("customer__parent").order_by("name"),
+                               empty_label=_("— none —"))  # fmt: skip
+    return list(field.choices)  # type: ignore[arg-type]
 
 
 class NewTicketForm(forms.Form):
@@ -314,10 +317,7 @@ class NewTicketForm(forms.Form):
         # Only the chosen customer's contacts (a ticket's contact must be its customer's); choosing
         # another customer fetches its list (htmx), so the page never lists every contact of the desk.
         # (The field still takes any contact: one of another customer is refused by the action, by name.)
-        contact = self.fields["contact"]
-        assert isinstance(contact, ContactChoiceField)
-        shown = ContactChoiceField(queryset=contacts_of(self["customer"].value()), empty_label=contact.empty_label)
-        contact.widget.choices = list(shown.choices)  # type: ignore[attr-defined,arg-type]
+        self.fields["contact"].widget.choices = contact_choices(self["customer"].value())  # type: ignore[attr-defined]
         self.fields["customer"].widget.attrs.update({
             "hx-get": reverse_lazy("tickets:new_contacts"), "hx-target": "#id_contact", "hx-trigger": "change",
         })  # fmt: skip

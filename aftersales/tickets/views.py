@@ -29,6 +29,7 @@ from aftersales.tickets.forms import (
     SetCustomerForm,
     StatusForm,
     TicketRefForm,
+    contact_choices,
 )
 from aftersales.tickets.models import Attachment, Status, Ticket
 
@@ -266,8 +267,7 @@ def attachment(request: HttpRequest, ref: str, attachment_id: int) -> FileRespon
 def new_ticket_contacts(request: HttpRequest) -> HttpResponse:
     """The contact list's options for the customer chosen on the new-ticket form (htmx)."""
     require_write(request.user)
-    contact = NewTicketForm(initial={"customer": request.GET.get("customer")}).fields["contact"]
-    return render(request, "tickets/_contact_options.html", {"choices": contact.widget.choices})  # type: ignore[attr-defined]
+    return render(request, "tickets/_contact_options.html", {"choices": contact_choices(request.GET.get("customer"))})
 
 
 @login_required
